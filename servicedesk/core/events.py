@@ -1,0 +1,109 @@
+"""Recording state changes in the append-only event log (ORG-05).
+
+Modules call ``record_event`` from their services, inside the same transaction
+as the change itself, so a change and its log row commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from servicedesk.core.models import Event
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def _project_and_unit_ids(obj: models.Model) -> tuple[int | None, int | None]:
+    """Return the record's project and unit ids, following its declared Scope."""
+    scope = getattr(type(obj), "scope", None)
+    if scope is None:
+        return None, None
+
+    def follow(path: str | None) -> int | None:
+        if path is None:
+            return None
+        if path == "pk":
+            return obj.pk
+        target: Any = obj
+        for part in path.split("__"):
+            target = getattr(target, part, None)
+            if target is None:
+                return None
+        return target.pk if isinstance(target, models.Model) else target
+
+    return follow(scope.project), follow(scope.unit)
+
+
+def record_event(
+    subject: models.Model,
+    *,
+    action: str,
+    actor: AbstractBaseUser | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Append one event about ``subject`` and return it."""
+    project_id, unit_id = _project_and_unit_ids(subject)
+    return Event.objects.create(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=str(subject.pk),
+        project_id=project_id,
+        unit_id=unit_id,
+        at=at or timezone.now(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        from_state=str(from_state),
+        to_state=str(to_state),
+        reason=reason,
+        data=data or {},
+    )
+
+
+def record_events_bulk(events: Iterable[Event]) -> list[Event]:
+    """Append many events in one statement (set-based deadline sweeps)."""
+    return Event.objects.bulk_create(list(events))
+
+
+def event_for(
+    subject_model: type[models.Model],
+    object_id: int | str,
+    *,
+    action: str,
+    project_id: int | None = None,
+    unit_id: int | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Build (not save) a system event, for ``record_events_bulk``."""
+    return Event(
+        content_type=ContentType.objects.get_for_model(subject_model),
+        object_id=str(object_id),
+        project_id=project_id,
+        unit_id=unit_id,
+        at=at or timezone.now(),
+        action=action,
+        from_state=str(from_state),
+        to_state=str(to_state),
+        reason=reason,
+        data=data or {},
+    )
+
+
+def timeline(subject: models.Model) -> models.QuerySet[Event]:
+    """Return the subject's events, oldest first, with their actors."""
+    return Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk)
+    ).select_related("actor")
