@@ -1,0 +1,5 @@
+"""Pages about units and residents (the customer file), under /units/."""
+
+from django.urls import path
+
+urlpatterns: list = []

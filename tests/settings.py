@@ -1,0 +1,15 @@
+"""Test settings: the real settings with the test switches on.
+
+``DATABASE_URL`` / ``REDIS_URL`` still apply, so CI runs the same suite on the
+machine's PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("SERVICEDESK_TESTING", "1")
+os.environ.setdefault("SERVICEDESK_DEMO", "1")
+
+from servicedesk.settings import *  # noqa: E402, F403
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
