@@ -1,0 +1,60 @@
+"""The append-only event log (ORG-05)."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.db import DatabaseError, connection, transaction
+
+from servicedesk.core.events import record_event, timeline
+from servicedesk.core.models import Event
+
+
+def test_a_state_change_records_who_when_from_to_and_why__ORG_05(unit, frontdesk):
+    with time_machine.travel("2025-03-07 08:00:00+00:00", tick=False):
+        event = record_event(
+            unit, action="status", actor=frontdesk, from_state="open", to_state="closed",
+            reason="业主确认已修复",
+        )
+
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.actor, stored.from_state, stored.to_state, stored.reason) == (
+        frontdesk, "open", "closed", "业主确认已修复",
+    )
+    assert stored.at.isoformat() == "2025-03-07T08:00:00+00:00"
+    # The project and unit come from the subject's Scope, so the log is scoped too.
+    assert (stored.project_id, stored.unit_id) == (unit.project_id, unit.pk)
+
+
+def test_events_cannot_be_changed_or_deleted_through_the_orm__ORG_05(unit, frontdesk):
+    event = record_event(unit, action="note", actor=frontdesk, reason="first")
+
+    event.reason = "rewritten"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    assert Event.objects.get(pk=event.pk).reason == "first"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_refuses_raw_updates_and_deletes_of_events__ORG_05(unit, frontdesk):
+    event = record_event(unit, action="note", actor=frontdesk, reason="first")
+
+    for statement in ("UPDATE core_event SET reason = 'x'", "DELETE FROM core_event"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(statement)
+    assert Event.objects.get(pk=event.pk).reason == "first"
+
+
+def test_an_amendment_is_a_new_event_and_the_timeline_keeps_both__ORG_05(unit, frontdesk):
+    record_event(unit, action="registered", actor=frontdesk, reason="面积 89.5")
+    record_event(unit, action="amended", actor=frontdesk, reason="更正：面积 98.5")
+
+    assert [e.action for e in timeline(unit)] == ["registered", "amended"]
+
+
+def test_a_system_event_has_no_actor__ORG_05(unit):
+    event = record_event(unit, action="escalated", reason="deadline")
+
+    assert event.actor is None
