@@ -144,7 +144,7 @@ else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     default_db = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "var" / "servicedesk.sqlite3",
+        "NAME": str(BASE_DIR / "var" / "servicedesk.sqlite3"),
         # The embedded set-up runs the web server and the sweeper side by side.
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from servicedesk.core.models import (
@@ -56,7 +55,7 @@ def register_demo_seeder(fn: DemoSeeder, *, order: int = 100) -> DemoSeeder:
 @dataclass
 class DemoContext:
     project: Project
-    users: dict[str, AbstractUser] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(20251001))  # noqa: S311
     log: Callable[[str], None] = print
 
@@ -89,8 +88,7 @@ DEMO_DEPARTMENTS = [
 ]
 
 
-def _user(username: str, *, email: str = "", superuser: bool = False) -> AbstractUser:
-    User = get_user_model()
+def _user(username: str, *, email: str = "", superuser: bool = False) -> User:
     user, created = User.objects.get_or_create(
         username=username, defaults={"email": email or f"{username}@demo.servicedesk.local"}
     )
@@ -99,7 +97,7 @@ def _user(username: str, *, email: str = "", superuser: bool = False) -> Abstrac
     if superuser:
         user.is_staff = user.is_superuser = True
     user.save()
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _staff(ctx: DemoContext, departments: dict[str, Department]) -> None:

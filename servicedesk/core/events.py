@@ -17,7 +17,7 @@ from django.utils import timezone
 from servicedesk.core.models import Event
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def _project_and_unit_ids(obj: models.Model) -> tuple[int | None, int | None]:
@@ -45,7 +45,7 @@ def record_event(
     subject: models.Model,
     *,
     action: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | AnonymousUser | None = None,
     from_state: str = "",
     to_state: str = "",
     reason: str = "",

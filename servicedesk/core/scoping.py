@@ -22,11 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -56,7 +57,7 @@ class Viewer:
     is_contractor: bool
 
 
-def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
+def viewer_for(user: User | AnonymousUser) -> Viewer:
     """Return the user's scope, cached on the user object for the request."""
     cached = getattr(user, "_servicedesk_viewer", None)
     if cached is not None:
@@ -73,7 +74,7 @@ def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
         project_ids: frozenset[int] = frozenset()
         if not all_projects:
             project_ids = frozenset(
-                user.staff_profile.projects.values_list("id", flat=True)  # type: ignore[union-attr]
+                user.staff_profile.projects.values_list("id", flat=True)
                 if hasattr(user, "staff_profile")
                 else ()
             )
@@ -92,7 +93,7 @@ def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
 
 
 def scope_queryset(
-    queryset: models.QuerySet[M], user: AbstractBaseUser | AnonymousUser
+    queryset: models.QuerySet[M], user: User | AnonymousUser
 ) -> models.QuerySet[M]:
     """Return only the rows of ``queryset`` that ``user`` may see."""
     scope: Scope | None = getattr(queryset.model, "scope", None)
@@ -115,10 +116,10 @@ def scope_queryset(
 
 
 def get_scoped_or_404(
-    queryset: models.QuerySet[M], user: AbstractBaseUser | AnonymousUser, **lookup: Any
+    queryset: models.QuerySet[M], user: User | AnonymousUser, **lookup: Any
 ) -> M:
     """Return one visible row, or raise 404 whether it is missing or out of scope."""
     try:
         return scope_queryset(queryset, user).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
