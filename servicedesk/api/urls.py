@@ -3,7 +3,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from servicedesk.api.views import ResidentViewSet, StaffViewSet, UnitViewSet
+
 router = DefaultRouter()
+router.register("staff", StaffViewSet, basename="staff")
+router.register("units", UnitViewSet, basename="units")
+router.register("residents", ResidentViewSet, basename="residents")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -228,6 +228,8 @@ class StaffProfile(models.Model):
         Project, related_name="staff", blank=True, verbose_name=_("所属管理项目")
     )
 
+    scope = Scope(project="projects", many=True)
+
     class Meta:
         verbose_name = _("员工")
         verbose_name_plural = _("员工")

@@ -39,11 +39,15 @@ class Scope:
     ``project`` is required. ``unit`` is the path to a ``core.Unit`` (``"pk"`` for
     Unit itself); leave it ``None`` for records residents never see.
     ``contractor_user`` is the path to the contractor's login user, if any.
+    ``many`` marks paths through a many-to-many relation (staff → projects):
+    they are matched with a subquery so a row shared by two visible projects
+    is listed once.
     """
 
     project: str
     unit: str | None = None
     contractor_user: str | None = None
+    many: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,9 @@ def scope_queryset(
         condition |= models.Q(**{f"{scope.unit}__in": viewer.unit_ids})
     if viewer.is_contractor and scope.contractor_user is not None:
         condition |= models.Q(**{scope.contractor_user: viewer.user_id})
+    if scope.many:
+        visible = queryset.model._default_manager.filter(condition).values("pk")
+        return queryset.filter(pk__in=visible)
     return queryset.filter(condition)
 
 

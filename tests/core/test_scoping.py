@@ -9,6 +9,7 @@ from servicedesk.core.models import Event, Resident, Role, Unit
 from servicedesk.core.scoping import Scope, get_scoped_or_404, scope_queryset
 from tests.factories import (
     BuildingFactory,
+    ProjectFactory,
     ResidentFactory,
     StaffFactory,
     UnitFactory,
@@ -112,3 +113,15 @@ def test_scoping_costs_a_fixed_number_of_queries(
         UnitFactory(building__project=project, number=f"7-{n:03d}")
     with django_assert_max_num_queries(4):  # roles, projects, residencies, the list
         assert len(list(scope_queryset(Unit.objects.all(), frontdesk))) == 30
+
+
+def test_staff_sharing_two_projects_are_listed_once__ORG_01(project, other_project):
+    from servicedesk.core.models import StaffProfile
+
+    viewer = StaffFactory(roles=[Role.SUPERVISOR], projects=[project, other_project]).user
+    colleague = StaffFactory(roles=[Role.FRONT_DESK], projects=[project, other_project])
+    StaffFactory(roles=[Role.FRONT_DESK], projects=[ProjectFactory(code="far")])
+
+    visible = list(scope_queryset(StaffProfile.objects.all(), viewer))
+
+    assert sorted(p.pk for p in visible) == sorted([viewer.staff_profile.pk, colleague.pk])

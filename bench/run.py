@@ -1,0 +1,114 @@
+"""API benchmarks. Run from the repo root: ``python bench/run.py``.
+
+Uses ``DATABASE_URL`` if set (e.g. postgres://postgres@127.0.0.1:5432/servicedesk_bench),
+else a private SQLite file ``var/bench.sqlite3``. Migrates, seeds the SCALE project
+(``seed_scale``) and measures, through Django's test Client with a staff token:
+- baseline: GET /api/v1/units/ (50 of 100 000 units), median/p95 and query count;
+- deep cursor: the 50th page, reached by following ``next``;
+- residents list (50 rows with nested emergency contacts);
+- COUNT(*) of the units table, for reference (the cursor pagination never runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from servicedesk.core.models import StaffProfile, Unit  # noqa: E402
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Return (median, p95) in milliseconds over ``runs`` calls after 3 warm-ups."""
+    for _ in range(3):
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+def queries(fn: Callable[[], object]) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--residents", type=int, default=30_000)
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    start = time.perf_counter()
+    call_command("seed_scale", units=args.units, residents=args.residents)
+    print(f"seed_scale: {time.perf_counter() - start:.1f} s")
+
+    staff = StaffProfile.objects.get(user__username="scale_frontdesk")
+    token, _ = Token.objects.get_or_create(user=staff.user)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    vendor = connection.vendor
+    print(f"database: {vendor}; units in table: {Unit.objects.count()}; runs: {args.runs}")
+
+    def get(url: str) -> dict:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}")
+        return response.json()
+
+    first = "/api/v1/units/"
+    if len(get(first)["results"]) != 50:
+        raise SystemExit("expected 50 rows on the first page")
+
+    url: str = first
+    for _ in range(49):
+        url = get(url)["next"]
+    deep = url
+
+    rows = [
+        ("units list, page 1 (50 rows)", lambda: get(first)),
+        ("units list, page 50 via cursor", lambda: get(deep)),
+        ("units list, filter number=3-1502", lambda: get("/api/v1/units/?number=3-1502")),
+        ("residents list, page 1 (50 rows)", lambda: get("/api/v1/residents/")),
+    ]
+    print(f"{'benchmark':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for name, fn in rows:
+        median, p95 = timed(fn, args.runs)
+        print(f"{name:40} {median:10.2f} {p95:8.2f} {queries(fn):8d}")
+
+    def count() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM core_unit")
+            return int(cursor.fetchone()[0])
+
+    median, p95 = timed(count, args.runs)
+    print(f"{'COUNT(*) core_unit (reference)':40} {median:10.2f} {p95:8.2f} {1:8d}")
+
+
+if __name__ == "__main__":
+    main()

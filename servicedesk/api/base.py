@@ -1,0 +1,122 @@
+"""Reusable pieces for every module's API: scoping, staff-only access, 409 Conflict.
+
+Module apps (complaints, keys, ...) build their viewsets from these::
+
+    class ComplaintViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+        serializer_class = ComplaintSerializer
+
+        def base_queryset(self):
+            return Complaint.objects.select_related("unit", "category")
+
+        @action(detail=True, methods=["post"])
+        def contact(self, request, pk=None):
+            complaint = self.get_object()          # 404 outside the caller's scope
+            with conflict_on(InvalidTransition):   # 409 for a move the state forbids
+                services.complaint_contact(complaint=complaint, by=request.user)
+            ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission
+
+from servicedesk.core.models import STAFF_ROLES, StaffRole
+from servicedesk.core.scoping import scope_queryset, viewer_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Conflict(APIException):
+    """409: the record's current state does not allow this action (API.md conventions)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("当前状态不允许此操作。")
+    default_code = "conflict"
+
+
+@contextmanager
+def conflict_on(*exc_types: type[BaseException]) -> Iterator[None]:
+    """Turn the given exceptions (e.g. a module's ``InvalidTransition``) into a 409."""
+    try:
+        yield
+    except exc_types as exc:
+        raise Conflict(str(exc) or None) from exc
+
+
+def role_codes(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+    """Return the user's role codes, cached on the user object for the request."""
+    cached: frozenset[str] | None = getattr(user, "_servicedesk_roles", None)
+    if cached is not None:
+        return cached
+    roles: frozenset[str] = frozenset()
+    if user.is_authenticated:
+        roles = frozenset(
+            StaffRole.objects.filter(staff__user_id=user.pk).values_list("role", flat=True)
+        )
+    user._servicedesk_roles = roles  # type: ignore[union-attr]
+    return roles
+
+
+def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Return whether ``user`` acts as staff: a superuser or holder of a staff role (ORG-03)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(role_codes(user) & STAFF_ROLES)
+
+
+class IsStaffMember(BasePermission):
+    """Staff only. Residents and contractors get 403 (a role that may not act)."""
+
+    message = _("仅限员工访问。")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_staff_member(request.user)
+
+
+class ScopedViewSetMixin(GenericAPIView[M]):
+    """``get_queryset()`` = ``scope_queryset(self.base_queryset(), request.user)``.
+
+    Override ``base_queryset()`` (with its select_related/prefetch_related) instead
+    of ``get_queryset()``. ``get_object()`` then looks only inside the scope, so a
+    record of another project or unit is a 404, never a 403 (ORG-01, ORG-02).
+    """
+
+    def base_queryset(self) -> models.QuerySet[M]:
+        """Return the unscoped rows with their joins; override, or set ``queryset``."""
+        return super().get_queryset()
+
+    def get_queryset(self) -> models.QuerySet[M]:
+        return scope_queryset(self.base_queryset(), self.request.user)
+
+
+def sees_project(user: Any, project_id: int | None) -> bool:
+    """Return whether ``user`` sees ``project_id`` as staff (all-project roles see all)."""
+    viewer = viewer_for(user)
+    return viewer.all_projects or (project_id is not None and project_id in viewer.project_ids)
+
+
+__all__ = [
+    "Conflict",
+    "IsStaffMember",
+    "ScopedViewSetMixin",
+    "conflict_on",
+    "is_staff_member",
+    "role_codes",
+    "sees_project",
+]
