@@ -13,3 +13,6 @@ from servicedesk.settings import *  # noqa: E402, F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests serve static files through the finders; there is no collected root.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
