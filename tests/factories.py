@@ -62,7 +62,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-12345678")
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+    def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -88,12 +88,12 @@ class StaffFactory(factory.django.DjangoModelFactory):
     department = factory.SubFactory(DepartmentFactory)
 
     @factory.post_generation
-    def roles(obj, create, extracted, **kwargs):  # noqa: N805
+    def roles(obj, create, extracted, **kwargs):
         for role in extracted if extracted is not None else [Role.FRONT_DESK]:
             StaffRole.objects.create(staff=obj, role=role)
 
     @factory.post_generation
-    def projects(obj, create, extracted, **kwargs):  # noqa: N805
+    def projects(obj, create, extracted, **kwargs):
         if extracted:
             obj.projects.set(extracted)
 

@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("SERVICEDESK_TESTING", "1")
 os.environ.setdefault("SERVICEDESK_DEMO", "1")
 
-from servicedesk.settings import *  # noqa: E402, F403
+from servicedesk.settings import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True

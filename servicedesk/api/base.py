@@ -29,7 +29,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 
-from servicedesk.core.models import STAFF_ROLES, StaffRole
 from servicedesk.core.scoping import scope_queryset, viewer_for
 
 if TYPE_CHECKING:
@@ -58,26 +57,13 @@ def conflict_on(*exc_types: type[BaseException]) -> Iterator[None]:
 
 
 def role_codes(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
-    """Return the user's role codes, cached on the user object for the request."""
-    cached: frozenset[str] | None = getattr(user, "_servicedesk_roles", None)
-    if cached is not None:
-        return cached
-    roles: frozenset[str] = frozenset()
-    if user.is_authenticated:
-        roles = frozenset(
-            StaffRole.objects.filter(staff__user_id=user.pk).values_list("role", flat=True)
-        )
-    user._servicedesk_roles = roles  # type: ignore[union-attr]
-    return roles
+    """Return the user's role codes (from the request's cached scope)."""
+    return viewer_for(user).roles  # type: ignore[arg-type]
 
 
 def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Return whether ``user`` acts as staff: a superuser or holder of a staff role (ORG-03)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    return bool(role_codes(user) & STAFF_ROLES)
+    return viewer_for(user).is_staff_member  # type: ignore[arg-type]
 
 
 class IsStaffMember(BasePermission):

@@ -19,9 +19,7 @@ class SelfApprovalError(PermissionDenied):
     """Raised when the approver is the person who made the request (ORG-04)."""
 
 
-def ensure_not_self_approval(
-    *, requested_by: User | None, approver: User | AnonymousUser
-) -> None:
+def ensure_not_self_approval(*, requested_by: User | None, approver: User | AnonymousUser) -> None:
     """Raise ``SelfApprovalError`` if ``approver`` made the request being approved."""
     if not approver.is_authenticated:
         raise PermissionDenied(_("审批人必须登录。"))

@@ -41,9 +41,7 @@ class Building(models.Model):
         Project, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("管理项目")
     )
     name = models.CharField(_("楼栋"), max_length=50, help_text=_("如“1栋”或“A座”。"))
-    code = models.CharField(
-        _("楼栋号"), max_length=16, help_text=_("房号前缀，如 1-101 中的“1”。")
-    )
+    code = models.CharField(_("楼栋号"), max_length=16, help_text=_("房号前缀，如 1-101 中的“1”。"))
 
     scope = Scope(project="project")
 
@@ -92,14 +90,14 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def clean(self) -> None:
-        if self.building_id and self.project_id and self.building.project_id != self.project_id:
-            raise ValidationError({"building": _("楼栋不属于所选管理项目。")})
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.building_id and not self.project_id:
             self.project_id = self.building.project_id
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.building_id and self.project_id and self.building.project_id != self.project_id:
+            raise ValidationError({"building": _("楼栋不属于所选管理项目。")})
 
 
 class Resident(models.Model):

@@ -59,6 +59,18 @@ class Viewer:
     project_ids: frozenset[int]
     unit_ids: frozenset[int]
     is_contractor: bool
+    roles: frozenset[str] = frozenset()
+    is_superuser: bool = False
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Acts as staff: a superuser or the holder of a staff role (ORG-03)."""
+        from servicedesk.core.models import STAFF_ROLES
+
+        return self.user_id is not None and (self.is_superuser or bool(self.roles & STAFF_ROLES))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
 
 
 def viewer_for(user: User | AnonymousUser) -> Viewer:
@@ -71,9 +83,7 @@ def viewer_for(user: User | AnonymousUser) -> Viewer:
     if not user.is_authenticated or not user.is_active:
         viewer = Viewer(None, False, frozenset(), frozenset(), False)
     else:
-        roles = set(
-            StaffRole.objects.filter(staff__user=user).values_list("role", flat=True)
-        )
+        roles = set(StaffRole.objects.filter(staff__user=user).values_list("role", flat=True))
         all_projects = bool(user.is_superuser or roles & COMPANY_WIDE_ROLES)
         project_ids: frozenset[int] = frozenset()
         if not all_projects:
@@ -91,14 +101,14 @@ def viewer_for(user: User | AnonymousUser) -> Viewer:
             project_ids=project_ids,
             unit_ids=unit_ids,
             is_contractor=Role.CONTRACTOR in roles,
+            roles=frozenset(roles),
+            is_superuser=bool(user.is_superuser),
         )
     user._servicedesk_viewer = viewer  # type: ignore[union-attr]
     return viewer
 
 
-def scope_queryset(
-    queryset: models.QuerySet[M], user: User | AnonymousUser
-) -> models.QuerySet[M]:
+def scope_queryset(queryset: models.QuerySet[M], user: User | AnonymousUser) -> models.QuerySet[M]:
     """Return only the rows of ``queryset`` that ``user`` may see."""
     scope: Scope | None = getattr(queryset.model, "scope", None)
     if not isinstance(scope, Scope):
@@ -122,9 +132,7 @@ def scope_queryset(
     return queryset.filter(condition)
 
 
-def get_scoped_or_404(
-    queryset: models.QuerySet[M], user: User | AnonymousUser, **lookup: Any
-) -> M:
+def get_scoped_or_404(queryset: models.QuerySet[M], user: User | AnonymousUser, **lookup: Any) -> M:
     """Return one visible row, or raise 404 whether it is missing or out of scope."""
     try:
         return scope_queryset(queryset, user).get(**lookup)

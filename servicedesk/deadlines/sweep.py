@@ -33,7 +33,9 @@ def run_sweep(now: datetime | None = None, *, only: list[str] | None = None) -> 
     """
     now = now or timezone.now()
     checks = [c for c in registered_checks() if only is None or c.name in only]
-    known = set(CheckState.objects.filter(name__in=[c.name for c in checks]).values_list("name", flat=True))
+    known = set(
+        CheckState.objects.filter(name__in=[c.name for c in checks]).values_list("name", flat=True)
+    )
     CheckState.objects.bulk_create(
         [CheckState(name=c.name) for c in checks if c.name not in known], ignore_conflicts=True
     )

@@ -6,7 +6,15 @@ from servicedesk.notifications.models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "recipient", "title", "reason", "email_state", "sms_state", "read_at"]
+    list_display = [
+        "created_at",
+        "recipient",
+        "title",
+        "reason",
+        "email_state",
+        "sms_state",
+        "read_at",
+    ]
     list_filter = ["reason", "email_state", "sms_state"]
     search_fields = ["title", "recipient__username"]
     list_select_related = ["recipient"]

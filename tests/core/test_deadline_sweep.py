@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 from django.core.management import call_command
 
+from servicedesk.core.models import Project
 from servicedesk.deadlines import registry
 from servicedesk.deadlines.models import CheckState
 from servicedesk.deadlines.sweep import run_sweep
-from servicedesk.core.models import Project
 
 
 @pytest.fixture

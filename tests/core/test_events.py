@@ -13,13 +13,20 @@ from servicedesk.core.models import Event
 def test_a_state_change_records_who_when_from_to_and_why__ORG_05(unit, frontdesk):
     with time_machine.travel("2025-03-07 08:00:00+00:00", tick=False):
         event = record_event(
-            unit, action="status", actor=frontdesk, from_state="open", to_state="closed",
+            unit,
+            action="status",
+            actor=frontdesk,
+            from_state="open",
+            to_state="closed",
             reason="业主确认已修复",
         )
 
     stored = Event.objects.get(pk=event.pk)
     assert (stored.actor, stored.from_state, stored.to_state, stored.reason) == (
-        frontdesk, "open", "closed", "业主确认已修复",
+        frontdesk,
+        "open",
+        "closed",
+        "业主确认已修复",
     )
     assert stored.at.isoformat() == "2025-03-07T08:00:00+00:00"
     # The project and unit come from the subject's Scope, so the log is scoped too.

@@ -28,7 +28,9 @@ DUE = datetime(2025, 10, 11, 9, 30, tzinfo=UTC)
 def test_a_person_is_told_once_per_record_reason_and_deadline(unit, manager):
     for _ in range(3):
         notify([manager.pk], subject=unit, reason="overdue", title="已超时", deadline=DUE)
-    notify([manager.pk], subject=unit, reason="overdue", title="再次超时", deadline=DUE.replace(day=12))
+    notify(
+        [manager.pk], subject=unit, reason="overdue", title="再次超时", deadline=DUE.replace(day=12)
+    )
 
     assert Notification.objects.filter(recipient=manager).count() == 2
 
@@ -44,7 +46,14 @@ def test_nothing_is_sent_when_the_change_rolls_back(unit, manager):
 
 
 def test_email_leaves_with_the_next_sweep_and_only_once(unit, manager):
-    notify([manager.pk], subject=unit, reason="overdue", title="投诉已超时", body="请处理", deadline=DUE)
+    notify(
+        [manager.pk],
+        subject=unit,
+        reason="overdue",
+        title="投诉已超时",
+        body="请处理",
+        deadline=DUE,
+    )
     assert mail.outbox == []  # nothing inline in the request
 
     run_sweep()
@@ -59,8 +68,15 @@ def test_email_leaves_with_the_next_sweep_and_only_once(unit, manager):
 def test_sms_goes_through_the_configured_backend(unit, manager):
     LoggingSmsBackend.sent.clear()
     notify_bulk(
-        [notification_for(manager.pk, subject=unit, reason="key_used", title="钥匙已使用",
-                          sms_phone="+8613812345678")]
+        [
+            notification_for(
+                manager.pk,
+                subject=unit,
+                reason="key_used",
+                title="钥匙已使用",
+                sms_phone="+8613812345678",
+            )
+        ]
     )
 
     deliver_pending()

@@ -106,9 +106,7 @@ def test_models_that_residents_never_see_have_no_unit_path(project, owner):
     assert not scope_queryset(Event.objects.all(), owner).exists()
 
 
-def test_scoping_costs_a_fixed_number_of_queries(
-    project, frontdesk, django_assert_max_num_queries
-):
+def test_scoping_costs_a_fixed_number_of_queries(project, frontdesk, django_assert_max_num_queries):
     for n in range(30):
         UnitFactory(building__project=project, number=f"7-{n:03d}")
     with django_assert_max_num_queries(4):  # roles, projects, residencies, the list

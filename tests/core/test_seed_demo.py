@@ -7,8 +7,18 @@ from django.core.management import call_command
 from servicedesk.core.models import Resident, Role, StaffRole, Unit
 
 ACCOUNTS = [
-    "frontdesk", "frontdesk2", "supervisor", "manager", "duty", "engineer",
-    "quality", "gm", "owner1", "owner2", "contractor", "admin",
+    "frontdesk",
+    "frontdesk2",
+    "supervisor",
+    "manager",
+    "duty",
+    "engineer",
+    "quality",
+    "gm",
+    "owner1",
+    "owner2",
+    "contractor",
+    "admin",
 ]
 
 
@@ -19,7 +29,11 @@ def test_seed_demo_is_safe_to_run_twice():
 
     call_command("seed_demo")
 
-    assert (Unit.objects.count(), Resident.objects.count(), get_user_model().objects.count()) == counts
+    assert (
+        Unit.objects.count(),
+        Resident.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
     assert Unit.objects.filter(project__code="DEMO").count() > 100
 
 

@@ -51,7 +51,9 @@ def test_nothing_set_means_sqlite_and_no_redis():
         "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'],"
         " s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)"
     )
-    result = run_manage("shell", "--no-imports", "-c", code, env={"DATABASE_URL": "", "REDIS_URL": ""})
+    result = run_manage(
+        "shell", "--no-imports", "-c", code, env={"DATABASE_URL": "", "REDIS_URL": ""}
+    )
 
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",

@@ -8,192 +8,438 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=50, verbose_name='部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=50, verbose_name="部门")),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['code'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('company', models.CharField(blank=True, max_length=100, verbose_name='物业公司')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='客服电话')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("company", models.CharField(blank=True, max_length=100, verbose_name="物业公司")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="客服电话")),
             ],
             options={
-                'verbose_name': '管理项目',
-                'verbose_name_plural': '管理项目',
-                'ordering': ['code'],
+                "verbose_name": "管理项目",
+                "verbose_name_plural": "管理项目",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='如“1栋”或“A座”。', max_length=50, verbose_name='楼栋')),
-                ('code', models.CharField(help_text='房号前缀，如 1-101 中的“1”。', max_length=16, verbose_name='楼栋号')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='core.project', verbose_name='管理项目')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="如“1栋”或“A座”。", max_length=50, verbose_name="楼栋"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="房号前缀，如 1-101 中的“1”。",
+                        max_length=16,
+                        verbose_name="楼栋号",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="core.project",
+                        verbose_name="管理项目",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '楼栋',
-                'verbose_name_plural': '楼栋',
-                'ordering': ['project', 'code'],
+                "verbose_name": "楼栋",
+                "verbose_name_plural": "楼栋",
+                "ordering": ["project", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('kind', models.CharField(choices=[('owner', '业主'), ('tenant', '租户')], default='owner', max_length=10, verbose_name='类别')),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(max_length=128, region='CN', verbose_name='电话')),
-                ('id_number_last4', models.CharField(blank=True, help_text='仅存后四位，用于核对身份。', max_length=4, verbose_name='证件号后四位')),
-                ('move_in_date', models.DateField(blank=True, null=True, verbose_name='入住日期')),
-                ('workplace', models.CharField(blank=True, max_length=100, verbose_name='工作单位')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('is_active', models.BooleanField(default=True, verbose_name='在住')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='residencies', to=settings.AUTH_USER_MODEL, verbose_name='业主门户账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("owner", "业主"), ("tenant", "租户")],
+                        default="owner",
+                        max_length=10,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        max_length=128, region="CN", verbose_name="电话"
+                    ),
+                ),
+                (
+                    "id_number_last4",
+                    models.CharField(
+                        blank=True,
+                        help_text="仅存后四位，用于核对身份。",
+                        max_length=4,
+                        verbose_name="证件号后四位",
+                    ),
+                ),
+                ("move_in_date", models.DateField(blank=True, null=True, verbose_name="入住日期")),
+                (
+                    "workplace",
+                    models.CharField(blank=True, max_length=100, verbose_name="工作单位"),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                ("is_active", models.BooleanField(default=True, verbose_name="在住")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="residencies",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="业主门户账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '住户',
-                'verbose_name_plural': '住户',
-                'ordering': ['unit', 'kind', 'name'],
+                "verbose_name": "住户",
+                "verbose_name_plural": "住户",
+                "ordering": ["unit", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='EmergencyContact',
+            name="EmergencyContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('relation', models.CharField(blank=True, max_length=20, verbose_name='关系')),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(max_length=128, region='CN', verbose_name='电话')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emergency_contacts', to='core.resident', verbose_name='住户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("relation", models.CharField(blank=True, max_length=20, verbose_name="关系")),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        max_length=128, region="CN", verbose_name="电话"
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="emergency_contacts",
+                        to="core.resident",
+                        verbose_name="住户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '紧急联系人',
-                'verbose_name_plural': '紧急联系人',
-                'ordering': ['resident', 'id'],
+                "verbose_name": "紧急联系人",
+                "verbose_name_plural": "紧急联系人",
+                "ordering": ["resident", "id"],
             },
         ),
         migrations.CreateModel(
-            name='StaffProfile',
+            name="StaffProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('employee_no', models.CharField(blank=True, max_length=20, verbose_name='工号')),
-                ('position', models.CharField(blank=True, max_length=50, verbose_name='职位')),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region='CN', verbose_name='电话')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='core.department', verbose_name='部门')),
-                ('projects', models.ManyToManyField(blank=True, related_name='staff', to='core.project', verbose_name='所属管理项目')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_profile', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("employee_no", models.CharField(blank=True, max_length=20, verbose_name="工号")),
+                ("position", models.CharField(blank=True, max_length=50, verbose_name="职位")),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True, max_length=128, region="CN", verbose_name="电话"
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="core.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "projects",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="staff",
+                        to="core.project",
+                        verbose_name="所属管理项目",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_profile",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '员工',
-                'verbose_name_plural': '员工',
-                'ordering': ['name'],
+                "verbose_name": "员工",
+                "verbose_name_plural": "员工",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='StaffRole',
+            name="StaffRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('front_desk', '前台/物业助理'), ('supervisor', '客服主管'), ('manager', '客服经理'), ('duty_manager', '物业总值'), ('engineer', '工程部'), ('quality', '品质部'), ('general_manager', '总经理'), ('resident', '业主/住户'), ('contractor', '装修单位'), ('administrator', '系统管理员')], max_length=20, verbose_name='角色')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='core.staffprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("front_desk", "前台/物业助理"),
+                            ("supervisor", "客服主管"),
+                            ("manager", "客服经理"),
+                            ("duty_manager", "物业总值"),
+                            ("engineer", "工程部"),
+                            ("quality", "品质部"),
+                            ("general_manager", "总经理"),
+                            ("resident", "业主/住户"),
+                            ("contractor", "装修单位"),
+                            ("administrator", "系统管理员"),
+                        ],
+                        max_length=20,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="core.staffprofile",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='完整房号，如 1-101。', max_length=32, verbose_name='房号')),
-                ('area_m2', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='建筑面积（m²）')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='core.building', verbose_name='楼栋')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='core.project', verbose_name='管理项目')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="完整房号，如 1-101。", max_length=32, verbose_name="房号"
+                    ),
+                ),
+                (
+                    "area_m2",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        verbose_name="建筑面积（m²）",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="core.building",
+                        verbose_name="楼栋",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="core.project",
+                        verbose_name="管理项目",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '房屋',
-                'verbose_name_plural': '房屋',
-                'ordering': ['project', 'number'],
+                "verbose_name": "房屋",
+                "verbose_name_plural": "房屋",
+                "ordering": ["project", "number"],
             },
         ),
         migrations.AddField(
-            model_name='resident',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='core.unit', verbose_name='房号'),
+            model_name="resident",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="residents",
+                to="core.unit",
+                verbose_name="房号",
+            ),
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.CharField(max_length=64)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='时间')),
-                ('action', models.CharField(max_length=50, verbose_name='动作')),
-                ('from_state', models.CharField(blank=True, max_length=50, verbose_name='原状态')),
-                ('to_state', models.CharField(blank=True, max_length=50, verbose_name='新状态')),
-                ('reason', models.TextField(blank=True, verbose_name='原因')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='详情')),
-                ('actor', models.ForeignKey(blank=True, help_text='空表示系统（定时检查）。', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.project', verbose_name='管理项目')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.CharField(max_length=64)),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="时间"),
+                ),
+                ("action", models.CharField(max_length=50, verbose_name="动作")),
+                ("from_state", models.CharField(blank=True, max_length=50, verbose_name="原状态")),
+                ("to_state", models.CharField(blank=True, max_length=50, verbose_name="新状态")),
+                ("reason", models.TextField(blank=True, verbose_name="原因")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="详情")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="空表示系统（定时检查）。",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.project",
+                        verbose_name="管理项目",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '操作记录',
-                'verbose_name_plural': '操作记录',
-                'ordering': ['at', 'id'],
+                "verbose_name": "操作记录",
+                "verbose_name_plural": "操作记录",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('project', 'code'), name='building_code_unique'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("project", "code"), name="building_code_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='staffrole',
-            index=models.Index(fields=['role', 'staff'], name='staffrole_role_idx'),
+            model_name="staffrole",
+            index=models.Index(fields=["role", "staff"], name="staffrole_role_idx"),
         ),
         migrations.AddConstraint(
-            model_name='staffrole',
-            constraint=models.UniqueConstraint(fields=('staff', 'role'), name='staff_role_unique'),
+            model_name="staffrole",
+            constraint=models.UniqueConstraint(fields=("staff", "role"), name="staff_role_unique"),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['number'], name='unit_number_idx'),
+            model_name="unit",
+            index=models.Index(fields=["number"], name="unit_number_idx"),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('project', 'number'), name='unit_number_unique'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                fields=("project", "number"), name="unit_number_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['phone'], name='resident_phone_idx'),
+            model_name="resident",
+            index=models.Index(fields=["phone"], name="resident_phone_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['content_type', 'object_id', 'at'], name='event_subject_idx'),
+            model_name="event",
+            index=models.Index(
+                fields=["content_type", "object_id", "at"], name="event_subject_idx"
+            ),
         ),
     ]

@@ -4,27 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CheckState',
+            name="CheckState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='检查')),
-                ('last_started_at', models.DateTimeField(blank=True, null=True, verbose_name='上次开始')),
-                ('last_finished_at', models.DateTimeField(blank=True, null=True, verbose_name='上次完成')),
-                ('last_acted', models.PositiveIntegerField(default=0, verbose_name='上次处理条数')),
-                ('last_error', models.TextField(blank=True, verbose_name='上次错误')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="检查")),
+                (
+                    "last_started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="上次开始"),
+                ),
+                (
+                    "last_finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="上次完成"),
+                ),
+                ("last_acted", models.PositiveIntegerField(default=0, verbose_name="上次处理条数")),
+                ("last_error", models.TextField(blank=True, verbose_name="上次错误")),
             ],
             options={
-                'verbose_name': '时限检查',
-                'verbose_name_plural': '时限检查',
-                'ordering': ['name'],
+                "verbose_name": "时限检查",
+                "verbose_name_plural": "时限检查",
+                "ordering": ["name"],
             },
         ),
     ]

@@ -6,41 +6,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('reason', models.CharField(max_length=60, verbose_name='事由')),
-                ('deadline_key', models.CharField(blank=True, max_length=40)),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(blank=True, verbose_name='内容')),
-                ('url', models.CharField(blank=True, max_length=300, verbose_name='链接')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='已读时间')),
-                ('email_state', models.CharField(choices=[('none', '不发送'), ('pending', '待发送'), ('sending', '发送中'), ('sent', '已发送'), ('failed', '发送失败')], default='none', max_length=10, verbose_name='邮件')),
-                ('sms_state', models.CharField(choices=[('none', '不发送'), ('pending', '待发送'), ('sending', '发送中'), ('sent', '已发送'), ('failed', '发送失败')], default='none', max_length=10, verbose_name='短信')),
-                ('sms_phone', models.CharField(blank=True, max_length=20, verbose_name='短信号码')),
-                ('content_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.project')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='接收人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("reason", models.CharField(max_length=60, verbose_name="事由")),
+                ("deadline_key", models.CharField(blank=True, max_length=40)),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("body", models.TextField(blank=True, verbose_name="内容")),
+                ("url", models.CharField(blank=True, max_length=300, verbose_name="链接")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="已读时间")),
+                (
+                    "email_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "不发送"),
+                            ("pending", "待发送"),
+                            ("sending", "发送中"),
+                            ("sent", "已发送"),
+                            ("failed", "发送失败"),
+                        ],
+                        default="none",
+                        max_length=10,
+                        verbose_name="邮件",
+                    ),
+                ),
+                (
+                    "sms_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "不发送"),
+                            ("pending", "待发送"),
+                            ("sending", "发送中"),
+                            ("sent", "已发送"),
+                            ("failed", "发送失败"),
+                        ],
+                        default="none",
+                        max_length=10,
+                        verbose_name="短信",
+                    ),
+                ),
+                ("sms_phone", models.CharField(blank=True, max_length=20, verbose_name="短信号码")),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.project",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="接收人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'read_at', '-created_at'], name='notif_inbox_idx'), models.Index(fields=['email_state'], name='notif_email_idx'), models.Index(fields=['sms_state'], name='notif_sms_idx')],
-                'constraints': [models.UniqueConstraint(fields=('recipient', 'content_type', 'object_id', 'reason', 'deadline_key'), name='notification_once')],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["recipient", "read_at", "-created_at"], name="notif_inbox_idx"
+                    ),
+                    models.Index(fields=["email_state"], name="notif_email_idx"),
+                    models.Index(fields=["sms_state"], name="notif_sms_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("recipient", "content_type", "object_id", "reason", "deadline_key"),
+                        name="notification_once",
+                    )
+                ],
             },
         ),
     ]
