@@ -315,6 +315,8 @@ class Event(models.Model):
         indexes = [
             # A record's timeline (every detail page).
             models.Index(fields=["content_type", "object_id", "at"], name="event_subject_idx"),
+            # A unit's history across modules (the customer file page).
+            models.Index(fields=["unit", "-at"], name="event_unit_idx"),
         ]
 
     def __str__(self) -> str:
