@@ -75,7 +75,7 @@ def test_entries_are_ordered_and_system_entries_come_last(frontdesk, scratch_nav
     frontdesk.save()
     scratch_nav("甲", "notifications-read-all", roles=ANYONE, order=5)
     labels = labels_for(frontdesk)
-    assert labels == ["首页", "甲", "通知", "管理后台", "API 文档"]
+    assert labels == ["首页", "甲", "通知", "客户资料", "管理后台", "API 文档"]
 
 
 def test_the_current_page_is_marked_active(frontdesk):
