@@ -17,7 +17,8 @@ from django.utils import timezone
 from servicedesk.core.models import Event
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser, User
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def _project_and_unit_ids(obj: models.Model) -> tuple[int | None, int | None]:
@@ -45,7 +46,7 @@ def record_event(
     subject: models.Model,
     *,
     action: str,
-    actor: User | AnonymousUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
     from_state: str = "",
     to_state: str = "",
     reason: str = "",
@@ -60,7 +61,7 @@ def record_event(
         project_id=project_id,
         unit_id=unit_id,
         at=at or timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         action=action,
         from_state=str(from_state),
         to_state=str(to_state),
