@@ -16,3 +16,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Tests serve static files through the finders; there is no collected root.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# Tests open connections from worker threads (parallel-transaction tests); a pool
+# would keep those open and block dropping the test database at the end.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
