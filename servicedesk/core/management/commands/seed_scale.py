@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.utils.module_loading import autodiscover_modules
 
+from servicedesk.core.demo import MOBILE_PREFIXES, RELATIONS, random_name
 from servicedesk.core.models import (
     Building,
     EmergencyContact,
@@ -38,31 +39,6 @@ FLOORS = 32
 UNITS_PER_FLOOR = 4
 UNITS_PER_BUILDING = FLOORS * UNITS_PER_FLOOR  # 128
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红健文斌宇浩凯鹏飞俊帆欣怡梓涵子轩雨桐思远嘉怡浩然梓萱晨阳一诺欣妍宇航佳琪志强建国建华海燕春梅晓东"  # noqa: E501
-MOBILE_PREFIXES = [
-    "130",
-    "131",
-    "132",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "158",
-    "159",
-    "176",
-    "177",
-    "180",
-    "181",
-    "186",
-    "187",
-    "188",
-    "189",
-]
 ScaleHook = Callable[[Project, Any], None]  # fn(project, stdout)
 _HOOKS: dict[str, ScaleHook] = {}
 
@@ -82,12 +58,8 @@ def scale_hooks() -> list[ScaleHook]:
     return list(_HOOKS.values())
 
 
-RELATIONS = ["父亲", "母亲", "配偶", "儿子", "女儿", "兄弟", "姐妹", "朋友"]
-
-
 def chinese_name(rng: random.Random) -> str:
-    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-    return rng.choice(SURNAMES) + given
+    return random_name(rng)
 
 
 def cn_mobile(rng: random.Random, serial: int) -> str:
