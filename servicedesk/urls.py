@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("servicedesk.web.urls")),
     path("units/", include("servicedesk.core.urls")),
+    path("complaints/", include("complaints.urls")),
     path("api/", include("servicedesk.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

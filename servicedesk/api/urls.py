@@ -15,4 +15,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("v1/", include(router.urls)),
+    path("v1/", include("complaints.api.urls")),
 ]

@@ -329,3 +329,17 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("The event log is append-only (ORG-05).")
+
+
+class Sequence(models.Model):
+    """Counters behind record numbers (TS-2025-000123) and form serials."""
+
+    key = models.CharField(max_length=50, unique=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

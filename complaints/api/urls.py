@@ -1,0 +1,5 @@
+"""The complaints API under /api/v1/ (API.md)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

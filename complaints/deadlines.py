@@ -1,0 +1,236 @@
+"""The complaint desk's deadline checks (CMP-05..13, CMP-19), run by every sweep.
+
+Each is set-based: it selects what fell due with one locked query, marks it
+with one UPDATE, and writes events and notifications with one bulk insert
+each, so 10 000 overdue complaints cost the same few statements as one.
+Marks make them idempotent: ``warned_at`` for warnings, ``escalated_due_at``
+(the due time that was escalated) for escalations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from complaints import rules
+from complaints.models import Clock, Complaint, EscalationStep, Policy
+from servicedesk.core.events import event_for, record_events_bulk
+from servicedesk.core.models import StaffRole
+from servicedesk.deadlines.registry import deadline_check
+from servicedesk.notifications.services import notification_for, notify_bulk
+from servicedesk.workcal.recompute import register_provisional_recompute
+
+OPEN = list(rules.OPEN_STATUSES)
+CLOCK_FIELDS = (
+    "id",
+    "kind",
+    "due_at",
+    "complaint_id",
+    "complaint__number",
+    "complaint__project_id",
+    "complaint__unit_id",
+    "complaint__received_by_id",
+    "complaint__escalation_level",
+)
+
+
+def _recipients_by_role(roles: set[str], project_ids: set[int]) -> dict[tuple[str, int], set[int]]:
+    """Return {(role, project): user ids} in one query."""
+    found: dict[tuple[str, int], set[int]] = defaultdict(set)
+    rows = StaffRole.objects.filter(
+        role__in=roles, staff__projects__in=project_ids, staff__user__is_active=True
+    ).values_list("role", "staff__projects", "staff__user_id")
+    for role, project_id, user_id in rows:
+        found[(role, project_id)].add(user_id)
+    return found
+
+
+@deadline_check("complaints.warn")
+def warn_clocks(now: datetime) -> int:
+    """Warn the first-question owner and supervisors when 80 % of a clock is used (CMP-11)."""
+    rows = list(
+        Clock.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            done_at__isnull=True,
+            warned_at__isnull=True,
+            warn_at__lte=now,
+            due_at__gt=now,
+            complaint__status__in=OPEN,
+        )
+        .values_list(*CLOCK_FIELDS)
+    )
+    if not rows:
+        return 0
+    Clock.objects.filter(id__in=[r[0] for r in rows]).update(warned_at=now)
+    supervisors = _recipients_by_role({"supervisor"}, {r[5] for r in rows})
+    notes = []
+    for _id, kind, due_at, cid, number, project_id, _unit, owner, _level in rows:
+        title = _("%(number)s %(clock)s即将到期") % {
+            "number": number,
+            "clock": Clock.Kind(kind).label,
+        }
+        for user_id in supervisors[("supervisor", project_id)] | ({owner} if owner else set()):
+            notes.append(
+                notification_for(
+                    user_id,
+                    subject=None,
+                    content_type=_complaint_type(),
+                    object_id=str(cid),
+                    reason=f"warn_{kind}",
+                    title=title,
+                    url=f"/complaints/{cid}/",
+                    deadline=due_at,
+                    project_id=project_id,
+                )
+            )
+    notify_bulk(notes)
+    return len(rows)
+
+
+@deadline_check("complaints.escalate")
+def escalate_missed_clocks(now: datetime) -> int:
+    """Each missed deadline raises the level once and tells the next role up (CMP-09, CMP-11)."""
+    rows = list(
+        Clock.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(done_at__isnull=True, due_at__lte=now, complaint__status__in=OPEN)
+        .filter(Q(escalated_due_at__isnull=True) | ~Q(escalated_due_at=F("due_at")))
+        .values_list(*CLOCK_FIELDS)
+    )
+    if not rows:
+        return 0
+    Clock.objects.filter(id__in=[r[0] for r in rows]).update(escalated_due_at=F("due_at"))
+    steps = dict(EscalationStep.objects.values_list("level", "role"))
+    top = max(steps, default=0)
+    missed: dict[int, int] = defaultdict(int)
+    level_before: dict[int, int] = {}
+    for row in rows:
+        missed[row[3]] += 1
+        level_before[row[3]] = row[8]
+    new_level = {cid: rules.next_level(level_before[cid], n, top) for cid, n in missed.items()}
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for cid, level in new_level.items():
+        by_level[level].append(cid)
+    for level, ids in by_level.items():  # one UPDATE per distinct level: a handful
+        Complaint.objects.filter(id__in=ids).update(escalation_level=level)
+
+    recipients = _recipients_by_role(set(steps.values()), {r[5] for r in rows})
+    events, notes = [], []
+    for _id, kind, due_at, cid, number, project_id, unit_id, owner, _level in rows:
+        level = new_level[cid]
+        role = steps.get(level, "")
+        clock_label = Clock.Kind(kind).label
+        events.append(
+            event_for(
+                Complaint,
+                cid,
+                action="escalated",
+                project_id=project_id,
+                unit_id=unit_id,
+                from_state=str(level_before[cid]),
+                to_state=str(level),
+                reason=_("%(clock)s超时") % {"clock": clock_label},
+                data={"clock": kind, "due_at": due_at.isoformat()},
+                at=now,
+            )
+        )
+        title = _("%(number)s %(clock)s已超时，升级至第 %(level)s 级") % {
+            "number": number,
+            "clock": clock_label,
+            "level": level,
+        }
+        for user_id in recipients[(role, project_id)] | ({owner} if owner else set()):
+            notes.append(
+                notification_for(
+                    user_id,
+                    subject=None,
+                    content_type=_complaint_type(),
+                    object_id=str(cid),
+                    reason=f"escalated_{kind}",
+                    title=title,
+                    url=f"/complaints/{cid}/",
+                    deadline=due_at,
+                    project_id=project_id,
+                )
+            )
+    record_events_bulk(events)
+    notify_bulk(notes)
+    return len(rows)
+
+
+@deadline_check("complaints.close_quiet")
+def close_quiet_complaints(now: datetime) -> int:
+    """Close rectified matters that need no callback after a quiet week (CMP-13)."""
+    days = Policy.current().quiet_close_days
+    repeat = Complaint.objects.filter(
+        unit=OuterRef("unit"),
+        category=OuterRef("category"),
+        received_at__gt=OuterRef("rectified_at"),
+    ).exclude(pk=OuterRef("pk"))
+    rows = list(
+        Complaint.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            status=Complaint.Status.RECTIFIED,
+            needs_callback=False,
+            rectified_at__lte=now - timedelta(days=days),
+        )
+        .filter(~Exists(repeat))
+        .values_list("id", "project_id", "unit_id")
+    )
+    if not rows:
+        return 0
+    Complaint.objects.filter(id__in=[r[0] for r in rows]).update(
+        status=Complaint.Status.CLOSED, closed_at=now
+    )
+    reason = _("整改后 %(days)s 天无重复投诉，自动结案") % {"days": days}
+    record_events_bulk(
+        event_for(
+            Complaint,
+            cid,
+            action="status",
+            project_id=project_id,
+            unit_id=unit_id,
+            from_state=Complaint.Status.RECTIFIED,
+            to_state=Complaint.Status.CLOSED,
+            reason=reason,
+            at=now,
+        )
+        for cid, project_id, unit_id in rows
+    )
+    return len(rows)
+
+
+@register_provisional_recompute
+def recompute_provisional_clocks(year: int) -> int:
+    """Recompute working-day clocks that were provisional once ``year`` is loaded (CAL-02).
+
+    Only clocks counted in working days can be provisional, and only those
+    reaching into a year no calendar knew: a handful each December.
+    """
+    from servicedesk.workcal.calendar import business_calendar
+
+    cal = business_calendar()
+    changed = 0
+    clocks = Clock.objects.filter(
+        provisional=True, done_at__isnull=True, due_at__year__gte=year - 1
+    ).select_related("complaint", "complaint__policy")
+    for clock in clocks:
+        c, policy = clock.complaint, clock.complaint.policy
+        if clock.kind == Clock.Kind.RECTIFY:
+            plan = rules.rectify_plan(c, policy, cal, start=clock.started_at)
+        elif clock.kind == Clock.Kind.HOT_REPORT:
+            plan = rules.hot_report_plan(c, policy, cal)
+        else:
+            continue
+        Clock.objects.filter(pk=clock.pk).update(
+            due_at=plan.due_at, warn_at=plan.warn_at, provisional=plan.provisional
+        )
+        changed += 1
+    return changed
+
+
+def _complaint_type() -> ContentType:
+    return ContentType.objects.get_for_model(Complaint)
