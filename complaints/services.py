@@ -44,6 +44,10 @@ NUMBER_PREFIX = {
 }
 
 
+# Reports whose first-contact clock is this short or shorter are urgent (CMP-18).
+URGENT_MINUTES = 30
+
+
 class InvalidTransition(Exception):
     """The record's current state does not allow the action (API: 409)."""
 
@@ -178,6 +182,20 @@ def complaint_file(
             reason="filed_major",
             title=_("%(number)s 重大/热点事项已受理") % {"number": complaint.number},
             body=description[:200],
+            project_id=project.pk,
+        )
+    if kind == Complaint.Kind.REPORT and department_id and urgency_minutes <= URGENT_MINUTES:
+        # CMP-18: urgent reports go to the responsible department at once.
+        notify(
+            User.objects.filter(
+                is_active=True,
+                staff_profile__department_id=department_id,
+                staff_profile__projects=project,
+            ).values_list("id", flat=True),
+            subject=complaint,
+            reason="dispatched_urgent",
+            title=_("%(number)s 紧急报事，请立即处理") % {"number": complaint.number},
+            body=f"{location} {description}"[:200],
             project_id=project.pk,
         )
     return complaint
