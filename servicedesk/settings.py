@@ -231,6 +231,8 @@ EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "servicedesk@localhost")
 SMS_BACKEND = env("SMS_BACKEND", "servicedesk.notifications.sms.LoggingSmsBackend")
+# Absolute links in e-mails, SMS and PDF QR codes made outside a request.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {

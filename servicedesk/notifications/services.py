@@ -108,6 +108,13 @@ def notify(
     )
 
 
+def absolute_url(url: str) -> str:
+    """Return ``url`` made absolute with SITE_URL when it is a path on this site."""
+    if url.startswith("/") and not url.startswith("//"):
+        return settings.SITE_URL.rstrip("/") + url
+    return url
+
+
 def _claim(state_field: str, batch: int) -> list[Notification]:
     """Mark pending rows as sending and return them.
 
@@ -139,7 +146,7 @@ def deliver_pending(batch: int = 200) -> int:
             try:
                 send_mail(
                     subject=f"[客服部] {note.title}",
-                    message=f"{note.body}\n\n{note.url}".strip(),
+                    message=f"{note.body}\n\n{absolute_url(note.url)}".strip(),
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     recipient_list=[note.recipient.email],
                 )

@@ -115,3 +115,12 @@ def test_marking_read_touches_only_the_readers_own_messages(unit, manager, front
 
     assert mark_read(manager.pk) == 1
     assert Notification.objects.get(recipient=frontdesk).read_at is None
+
+
+def test_links_in_emails_are_absolute(unit, manager, settings):
+    settings.SITE_URL = "https://desk.example.com"
+    notify([manager.pk], subject=unit, reason="r", title="t", url="/complaints/7/")
+
+    deliver_pending()
+
+    assert "https://desk.example.com/complaints/7/" in mail.outbox[0].body
