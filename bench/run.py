@@ -6,7 +6,11 @@ else a private SQLite file ``var/bench.sqlite3``. Migrates, seeds the SCALE proj
 - baseline: GET /api/v1/units/ (50 of 100 000 units), median/p95 and query count;
 - deep cursor: the 50th page, reached by following ``next``;
 - residents list (50 rows with nested emergency contacts);
-- COUNT(*) of the units table, for reference (the cursor pagination never runs it).
+- COUNT(*) of the units table, for reference (the cursor pagination never runs it);
+- complaints (100 000 in SCALE, 10 000 overdue; ``complaints/scale.py``): the
+  list API and the desk's list page against the units baseline of the same run
+  (ratio printed), and one ``sweep_deadlines`` over them: time and queries, on a
+  fresh state inside a transaction that is rolled back (``--no-complaints`` skips).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,9 +35,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from servicedesk.core.models import StaffProfile, Unit  # noqa: E402
@@ -62,6 +68,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--residents", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--no-complaints", action="store_true", help="skip the complaint rows")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -97,9 +104,11 @@ def main() -> None:
         ("residents list, page 1 (50 rows)", lambda: get("/api/v1/residents/")),
     ]
     print(f"{'benchmark':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    results: dict[str, tuple[float, float, int]] = {}
     for name, fn in rows:
         median, p95 = timed(fn, args.runs)
-        print(f"{name:40} {median:10.2f} {p95:8.2f} {queries(fn):8d}")
+        results[name] = (median, p95, queries(fn))
+        print(f"{name:40} {median:10.2f} {p95:8.2f} {results[name][2]:8d}")
 
     def count() -> int:
         with connection.cursor() as cursor:
@@ -108,6 +117,84 @@ def main() -> None:
 
     median, p95 = timed(count, args.runs)
     print(f"{'COUNT(*) core_unit (reference)':40} {median:10.2f} {p95:8.2f} {1:8d}")
+
+    if not args.no_complaints:
+        bench_complaints(client, staff, results["units list, page 1 (50 rows)"], args.runs)
+
+
+def bench_complaints(
+    api: Client, staff: StaffProfile, baseline: tuple[float, float, int], runs: int
+) -> None:
+    """Complaint list API and page against the units baseline; one deadline sweep."""
+    from complaints.models import Clock, Complaint
+
+    base_median, base_p95, base_queries = baseline
+    now = timezone.now()
+    total = Complaint.objects.filter(project__code="SCALE").count()
+    overdue = Clock.objects.filter(
+        complaint__project__code="SCALE", done_at__isnull=True, due_at__lte=now
+    ).count()
+    print(f"\ncomplaints in SCALE: {total}; overdue clocks: {overdue}")
+    page = Client()
+    page.force_login(staff.user)
+    targets = [
+        ("complaints API list, page 1", api, "/api/v1/complaints/"),
+        ("complaints list page /complaints/", page, "/complaints/"),
+    ]
+    header = f"{'benchmark':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'x units':>8}"
+    print(header)
+    for name, who, url in targets:
+        status = who.get(url).status_code
+        if status != 200:
+            print(f"{name:40} not available here (HTTP {status}); nothing measured")
+            continue
+
+        def fetch(who: Client = who, url: str = url) -> None:
+            who.get(url)
+
+        median, p95 = timed(fetch, runs)
+        n = queries(fetch)
+        print(
+            f"{name:40} {median:10.2f} {p95:8.2f} {n:8d} {median / base_median:7.2f}x"
+            f"   (units: {base_median:.2f} ms, {base_queries} queries; p95 "
+            f"{p95 / base_p95:.2f}x)"
+        )
+    sweep_once(now)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def sweep_once(now: datetime) -> None:
+    """Run ``sweep_deadlines`` twice on a fresh state, then roll everything back.
+
+    The first run escalates every overdue clock (one event and notification
+    each); the second must find nothing (CMP-11: once per missed deadline).
+    """
+    from servicedesk.deadlines.registry import registered_checks
+    from servicedesk.deadlines.sweep import run_sweep
+
+    print(f"{'sweep_deadlines (per check)':40} {'seconds':>10} {'acted':>8} {'queries':>8}")
+    try:
+        with transaction.atomic():
+            for label in ("first run (fresh state)", "second run (idempotent)"):
+                total_s, total_q, total_acted = 0.0, 0, 0
+                for check in registered_checks():
+                    with CaptureQueriesContext(connection) as ctx:
+                        start = time.perf_counter()
+                        (outcome,) = run_sweep(now, only=[check.name])
+                        seconds = time.perf_counter() - start
+                    total_s, total_q = total_s + seconds, total_q + len(ctx)
+                    total_acted += outcome.acted
+                    error = f" ERROR {outcome.error}" if outcome.error else ""
+                    print(
+                        f"  {check.name:38} {seconds:10.2f} {outcome.acted:8d} {len(ctx):8d}{error}"
+                    )
+                print(f"sweep, {label:33} {total_s:10.2f} {total_acted:8d} {total_q:8d}")
+            raise _Rollback
+    except _Rollback:
+        pass
 
 
 if __name__ == "__main__":

@@ -105,12 +105,16 @@ def escalate_missed_clocks(now: datetime) -> int:
     Clock.objects.filter(id__in=[r[0] for r in rows]).update(escalated_due_at=F("due_at"))
     steps = dict(EscalationStep.objects.values_list("level", "role"))
     top = max(steps, default=0)
-    missed: dict[int, int] = defaultdict(int)
-    level_before: dict[int, int] = {}
+    # Each missed clock climbs one step, in due order: after an outage a complaint
+    # that missed two deadlines tells the supervisor AND the manager (CMP-11).
+    rows.sort(key=lambda r: (r[3], r[2]))
+    level_before = {r[3]: r[8] for r in rows}
+    level_of_row: list[int] = []
+    climbed: dict[int, int] = defaultdict(int)
     for row in rows:
-        missed[row[3]] += 1
-        level_before[row[3]] = row[8]
-    new_level = {cid: rules.next_level(level_before[cid], n, top) for cid, n in missed.items()}
+        climbed[row[3]] += 1
+        level_of_row.append(rules.next_level(level_before[row[3]], climbed[row[3]], top))
+    new_level = {cid: rules.next_level(level_before[cid], n, top) for cid, n in climbed.items()}
     by_level: dict[int, list[int]] = defaultdict(list)
     for cid, level in new_level.items():
         by_level[level].append(cid)
@@ -118,9 +122,10 @@ def escalate_missed_clocks(now: datetime) -> int:
         Complaint.objects.filter(id__in=ids).update(escalation_level=level)
 
     recipients = _recipients_by_role(set(steps.values()), {r[5] for r in rows})
+    complaint_type = _complaint_type()
     events, notes = [], []
-    for _id, kind, due_at, cid, number, project_id, unit_id, owner, _level in rows:
-        level = new_level[cid]
+    for row, level in zip(rows, level_of_row, strict=True):
+        _id, kind, due_at, cid, number, project_id, unit_id, owner, _level = row
         role = steps.get(level, "")
         clock_label = Clock.Kind(kind).label
         events.append(
@@ -130,7 +135,7 @@ def escalate_missed_clocks(now: datetime) -> int:
                 action="escalated",
                 project_id=project_id,
                 unit_id=unit_id,
-                from_state=str(level_before[cid]),
+                from_state=str(level - 1 if level > level_before[cid] else level),
                 to_state=str(level),
                 reason=_("%(clock)s超时") % {"clock": clock_label},
                 data={"clock": kind, "due_at": due_at.isoformat()},
@@ -147,7 +152,7 @@ def escalate_missed_clocks(now: datetime) -> int:
                 notification_for(
                     user_id,
                     subject=None,
-                    content_type=_complaint_type(),
+                    content_type=complaint_type,
                     object_id=str(cid),
                     reason=f"escalated_{kind}",
                     title=title,
@@ -164,7 +169,11 @@ def escalate_missed_clocks(now: datetime) -> int:
 @deadline_check("complaints.close_quiet")
 def close_quiet_complaints(now: datetime) -> int:
     """Close rectified matters that need no callback after a quiet week (CMP-13)."""
-    days = Policy.current().quiet_close_days
+    # Each complaint waits the quiet period of its own rule version: one condition
+    # per version (a handful), one query.
+    quiet = Q(pk__in=[])
+    for policy_id, days in Policy.objects.values_list("id", "quiet_close_days"):
+        quiet |= Q(policy_id=policy_id, rectified_at__lte=now - timedelta(days=days))
     repeat = Complaint.objects.filter(
         unit=OuterRef("unit"),
         category=OuterRef("category"),
@@ -175,17 +184,16 @@ def close_quiet_complaints(now: datetime) -> int:
         .filter(
             status=Complaint.Status.RECTIFIED,
             needs_callback=False,
-            rectified_at__lte=now - timedelta(days=days),
         )
-        .filter(~Exists(repeat))
+        .filter(quiet, ~Exists(repeat))
         .values_list("id", "project_id", "unit_id")
     )
     if not rows:
         return 0
-    Complaint.objects.filter(id__in=[r[0] for r in rows]).update(
-        status=Complaint.Status.CLOSED, closed_at=now
-    )
-    reason = _("整改后 %(days)s 天无重复投诉，自动结案") % {"days": days}
+    ids = [r[0] for r in rows]
+    Complaint.objects.filter(id__in=ids).update(status=Complaint.Status.CLOSED, closed_at=now)
+    Clock.objects.filter(complaint_id__in=ids, done_at__isnull=True).update(done_at=now)
+    reason = _("整改后观察期内无重复投诉，自动结案")
     record_events_bulk(
         event_for(
             Complaint,

@@ -92,6 +92,8 @@ def complaint_transition(
     if to == Status.CLOSED:
         complaint.closed_at = at
         fields.append("closed_at")
+        # A closed record has no deadlines left: stop what still runs (promises, reports).
+        Clock.objects.filter(complaint=complaint, done_at__isnull=True).update(done_at=at)
     complaint.save(update_fields=fields)
     record_event(
         complaint, action="status", actor=by, from_state=old, to_state=to, reason=reason, at=at

@@ -137,35 +137,46 @@ def _claim(state_field: str, batch: int) -> list[Notification]:
 
 
 def deliver_pending(batch: int = 200) -> int:
-    """Send the e-mails and SMS of committed notifications; return how many went out."""
+    """Send the e-mails and SMS of committed notifications; return how many went out.
+
+    Sending is per message (SMTP, SMS gateway); recording the outcome is one
+    UPDATE per outcome, not one per message.
+    """
+    Delivery = Notification.Delivery
+    outcome: dict[tuple[str, str], list[int]] = {}
+
+    def mark(field: str, state: str, pk: int) -> None:
+        outcome.setdefault((field, state), []).append(pk)
+
     sent = 0
-    sms = get_sms_backend()
     for note in _claim("email_state", batch):
-        state = Notification.Delivery.SENT
-        if note.recipient.email:
-            try:
-                send_mail(
-                    subject=f"[客服部] {note.title}",
-                    message=f"{note.body}\n\n{absolute_url(note.url)}".strip(),
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[note.recipient.email],
-                )
-                sent += 1
-            except Exception:
-                logger.exception("E-mail for notification %s failed", note.pk)
-                state = Notification.Delivery.FAILED
-        else:
-            state = Notification.Delivery.NONE
-        Notification.objects.filter(pk=note.pk).update(email_state=state)
-    for note in _claim("sms_state", batch):
-        state = Notification.Delivery.SENT
+        if not note.recipient.email:
+            mark("email_state", Delivery.NONE, note.pk)
+            continue
         try:
-            sms.send(note.sms_phone, f"{note.title} {note.body}".strip())
+            send_mail(
+                subject=f"[客服部] {note.title}",
+                message=f"{note.body}\n\n{absolute_url(note.url)}".strip(),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[note.recipient.email],
+            )
+            mark("email_state", Delivery.SENT, note.pk)
+            sent += 1
+        except Exception:
+            logger.exception("E-mail for notification %s failed", note.pk)
+            mark("email_state", Delivery.FAILED, note.pk)
+    sms_notes = _claim("sms_state", batch)
+    sms = get_sms_backend() if sms_notes else None
+    for note in sms_notes:
+        try:
+            sms.send(note.sms_phone, f"{note.title} {note.body}".strip())  # type: ignore[union-attr]
+            mark("sms_state", Delivery.SENT, note.pk)
             sent += 1
         except Exception:
             logger.exception("SMS for notification %s failed", note.pk)
-            state = Notification.Delivery.FAILED
-        Notification.objects.filter(pk=note.pk).update(sms_state=state)
+            mark("sms_state", Delivery.FAILED, note.pk)
+    for (field, state), ids in outcome.items():
+        Notification.objects.filter(id__in=ids).update(**{field: state})
     return sent
 
 

@@ -4,22 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_event_unit_index'),
+        ("core", "0003_event_unit_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Sequence',
+            name="Sequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=50, unique=True)),
-                ('last', models.PositiveBigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=50, unique=True)),
+                ("last", models.PositiveBigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '编号序列',
-                'verbose_name_plural': '编号序列',
+                "verbose_name": "编号序列",
+                "verbose_name_plural": "编号序列",
             },
         ),
     ]
