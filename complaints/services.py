@@ -364,6 +364,12 @@ def complaint_callback(
 ) -> Callback:
     """Log a callback attempt (CMP-12); a satisfied one closes, an unsatisfied one
     re-opens rectification (CMP-13)."""
+    if outcome not in Callback.Outcome.values:
+        raise ValidationError({"outcome": _("回访结果无效。")})
+    if result and result not in Callback.Result.values:
+        raise ValidationError({"result": _("满意度无效。")})
+    if confirmation and confirmation not in Callback.Confirmation.values:
+        raise ValidationError({"confirmation": _("客户确认方式无效。")})
     complaint = _locked(complaint)
     if complaint.status != Status.RECTIFIED:
         raise InvalidTransition(_("整改完成后才能回访。"))
@@ -411,25 +417,39 @@ def complaint_callback(
 def complaint_merge(
     *, complaint: Complaint, into: Complaint, by: User, reason: str = ""
 ) -> Complaint:
-    """Merge a duplicate into a master case, keeping every reporter (CMP-14). Reversible."""
-    complaint, into = _locked(complaint), _locked(into)
+    """Merge a duplicate into a master case, keeping every reporter (CMP-14). Reversible.
+
+    Every reporter the duplicate holds, including those merged into it before,
+    is copied to the master marked ``merged_from=duplicate``; unmerging deletes
+    exactly those copies.
+    """
+    # Lock both rows in id order: two clerks merging A→B and B→A never deadlock.
+    locked = {
+        c.pk: c
+        for c in Complaint.objects.select_for_update()
+        .filter(pk__in=[complaint.pk, into.pk])
+        .order_by("pk")
+    }
     if complaint.pk == into.pk:
         raise ValidationError({"into": _("不能合并到自身。")})
+    complaint, into = locked[complaint.pk], locked[into.pk]
     if into.project_id != complaint.project_id:
         raise ValidationError({"into": _("只能合并同一管理项目的记录。")})
     if not into.is_open or not complaint.is_open:
         raise InvalidTransition(_("只能合并两条未结案的记录。"))
-    for reporter in complaint.reporters.filter(merged_from__isnull=True):
-        Reporter.objects.create(
+    Reporter.objects.bulk_create(
+        Reporter(
             complaint=into,
             name=reporter.name,
             phone=reporter.phone,
-            resident=reporter.resident,
-            user=reporter.user,
+            resident_id=reporter.resident_id,
+            user_id=reporter.user_id,
             merged_from=complaint,
             times=reporter.times,
             added_at=reporter.added_at,
         )
+        for reporter in complaint.reporters.all()
+    )
     complaint.status_before_merge = complaint.status
     complaint.merged_into = into
     complaint.save(update_fields=["status_before_merge", "merged_into"])
@@ -475,7 +495,14 @@ def _unfinished_kinds(complaint: Complaint) -> list[str]:
 def complaint_recategorise(
     *, complaint: Complaint, category: Category, by: User, reason: str
 ) -> Complaint:
-    """Correct the root cause after investigation (CMP-02); statistics use the final one."""
+    """Correct the root cause after investigation (CMP-02); statistics use the final one.
+
+    Allowed on closed records too (statistics are corrected after the fact),
+    not on merged duplicates, which statistics do not count.
+    """
+    complaint = _locked(complaint)
+    if complaint.status == Status.MERGED:
+        raise InvalidTransition(_("已合并的记录请在主记录上更正类别。"))
     old = complaint.category
     complaint.category = category
     complaint.save(update_fields=["category"])
@@ -495,6 +522,8 @@ def complaint_mark_done(*, complaint: Complaint, clock: str, by: User, note: str
     """Record the group report of a hot complaint (CMP-08) or the manager on site (CMP-19)."""
     if clock not in (Clock.Kind.HOT_REPORT, Clock.Kind.ONSITE):
         raise ValidationError({"clock": _("只能登记热点上报或经理到场。")})
+    complaint = _locked(complaint)
+    _require_open(complaint)
     _stop_clocks(complaint, clock, at=timezone.now())
     record_event(complaint, action=f"{clock}_done", actor=by, reason=note)
     return complaint

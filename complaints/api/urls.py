@@ -1,5 +1,14 @@
-"""The complaints API under /api/v1/ (API.md)."""
+"""The complaints API under /api/v1/ (API.md).
 
-from django.urls import URLPattern
+``complaints/stats/`` is a list-level action, so the router puts it before the
+``complaints/<pk>/`` detail route.
+"""
 
-urlpatterns: list[URLPattern] = []
+from rest_framework.routers import SimpleRouter
+
+from complaints.api.views import ComplaintViewSet
+
+router = SimpleRouter()
+router.register("complaints", ComplaintViewSet, basename="complaints")
+
+urlpatterns = router.urls

@@ -249,3 +249,42 @@ def test_an_urgent_report_is_dispatched_to_the_department_at_once__CMP_18(file_c
 
     note = Notification.objects.get(recipient=plumber.user, reason="dispatched_urgent")
     assert c.number.startswith("BS-") and "水管爆裂" in note.body
+
+
+def test_a_chained_merge_keeps_the_first_reporter_too__CMP_14(file_complaint, frontdesk):
+    a = file_complaint(reporter_name="甲", reporter_phone="13900000001")
+    b = file_complaint(reporter_name="乙", reporter_phone="13900000002")
+    c = file_complaint(reporter_name="丙", reporter_phone="13900000003")
+
+    complaint_merge(complaint=a, into=b, by=frontdesk)
+    complaint_merge(complaint=b, into=c, by=frontdesk)
+
+    assert sorted(c.reporters.values_list("name", flat=True)) == ["丙", "乙", "甲"]
+
+    complaint_unmerge(complaint=b, by=frontdesk, reason="拆分")
+    assert list(c.reporters.values_list("name", flat=True)) == ["丙"]
+    assert sorted(b.reporters.values_list("name", flat=True)) == ["乙", "甲"]
+
+
+def test_bad_callback_values_are_refused_naming_the_field__CMP_12(file_complaint, frontdesk):
+    c = file_complaint()
+    complaint_contact(complaint=c, by=frontdesk)
+    complaint_rectify(complaint=c, by=frontdesk, note="已处理")
+
+    with pytest.raises(ValidationError) as err:
+        complaint_callback(complaint=c, by=frontdesk, outcome="reached", result="ok")
+
+    assert "result" in err.value.message_dict
+
+
+def test_a_merged_duplicate_cannot_be_recategorised__CMP_02(file_complaint, frontdesk):
+    master, duplicate = file_complaint(), file_complaint()
+    complaint_merge(complaint=duplicate, into=master, by=frontdesk)
+
+    with pytest.raises(InvalidTransition):
+        complaint_recategorise(
+            complaint=duplicate,
+            category=Category.objects.get(code="other"),
+            by=frontdesk,
+            reason="x",
+        )

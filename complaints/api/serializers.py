@@ -1,0 +1,226 @@
+"""Input and output serializers of ``complaints/`` (API.md). Inputs only validate;
+the views call one service each. Fields are listed explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from complaints.models import Callback, Category, Channel, Complaint, StandardAnswer, UrgencyLevel
+
+
+class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
+    """The read representation. Rows come from ``selectors.complaint_list`` (annotated).
+
+    ``project``, ``channel`` and ``category`` are codes; ``unit`` is a unit id.
+    ``reporter_name``/``reporter_phone`` are the first reporter's; ``reporters_count``
+    counts every reporter, merged duplicates' included (CMP-14). ``provisional``
+    is true while any clock rests on a provisional (not yet published) holiday
+    calendar.
+    """
+
+    project = serializers.CharField(source="project_code", read_only=True)
+    unit_number = serializers.CharField(read_only=True, allow_null=True)
+    channel = serializers.CharField(source="channel_code", read_only=True)
+    category = serializers.CharField(source="category_code", read_only=True, allow_null=True)
+    # Plain strings, not enums, in the read schema: each enum then belongs to one
+    # component (ComplaintCreateRequest), so OpenAPI enum names never collide with
+    # other apps' ``kind``/``status`` choice sets.
+    kind = serializers.CharField(read_only=True, help_text="complaint | report | consultation")
+    status = serializers.CharField(
+        read_only=True, help_text="open | contacted | rectified | closed | merged"
+    )
+    severity = serializers.CharField(read_only=True, help_text="major | general")
+    reporter_name = serializers.CharField(read_only=True, allow_null=True)
+    reporter_phone = serializers.CharField(read_only=True, allow_null=True)
+    first_contact_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reply_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    rectify_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    callback_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reporters_count = serializers.IntegerField(read_only=True)
+    provisional = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "project",
+            "unit",
+            "unit_number",
+            "reporter_name",
+            "reporter_phone",
+            "channel",
+            "category",
+            "severity",
+            "urgency_minutes",
+            "hot",
+            "incident",
+            "description",
+            "location",
+            "expectation",
+            "received_at",
+            "escalation_level",
+            "first_contact_due_at",
+            "reply_due_at",
+            "rectify_due_at",
+            "callback_due_at",
+            "closed_at",
+            "reporters_count",
+            "provisional",
+        ]
+        read_only_fields = fields
+
+
+class ComplaintCreateSerializer(serializers.Serializer[Any]):
+    """Filing. ``unit`` is checked against the caller's scope by the view (never
+    against all units, so an id outside it gets the same 400 as a missing one).
+    Residents: ``channel`` is forced to ``online`` and the reporter defaults to them."""
+
+    unit = serializers.IntegerField(required=False, allow_null=True, help_text="房屋 id")
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    channel = serializers.SlugRelatedField(
+        slug_field="code", queryset=Channel.objects.all(), required=False
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    severity = serializers.ChoiceField(
+        choices=Complaint.Severity.choices, default=Complaint.Severity.GENERAL
+    )
+    urgency_minutes = serializers.IntegerField(default=30, help_text="15、30、60 或 120（配置）")
+    description = serializers.CharField()
+    received_at = serializers.DateTimeField(required=False, allow_null=True)
+    kind = serializers.ChoiceField(choices=Complaint.Kind.choices, default=Complaint.Kind.COMPLAINT)
+    hot = serializers.BooleanField(default=False)
+    incident = serializers.BooleanField(default=False)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    expectation = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+    def validate_urgency_minutes(self, value: int) -> int:
+        if not UrgencyLevel.objects.filter(minutes=value).exists():
+            allowed = "、".join(
+                str(m) for m in UrgencyLevel.objects.values_list("minutes", flat=True)
+            )
+            raise serializers.ValidationError(
+                _("紧急程度应为 %(allowed)s 分钟之一。") % {"allowed": allowed}
+            )
+        return value
+
+
+class ContactSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReplySerializer(serializers.Serializer[Any]):
+    text = serializers.CharField()
+    promised_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    standard_answer = serializers.PrimaryKeyRelatedField(
+        queryset=StandardAnswer.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="统一答复 id（CMP-15，使用次数加一）",
+    )
+
+
+class RectifySerializer(serializers.Serializer[Any]):
+    note = serializers.CharField()
+    needs_callback = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ExtendSerializer(serializers.Serializer[Any]):
+    new_due_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    agreed_by = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class CallbackSerializer(serializers.Serializer[Any]):
+    """``satisfied`` true/false maps to result satisfied/unsatisfied; ``result`` may
+    name it exactly (satisfied|basically|unsatisfied). ``outcome`` no_answer logs an
+    unanswered call (no result). Residents confirm online: outcome is always reached."""
+
+    satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
+    result = serializers.ChoiceField(
+        choices=Callback.Result.choices, required=False, allow_blank=True, default=""
+    )
+    outcome = serializers.ChoiceField(
+        choices=Callback.Outcome.choices, default=Callback.Outcome.REACHED
+    )
+    confirmation = serializers.ChoiceField(
+        choices=[
+            (Callback.Confirmation.SIGNATURE.value, Callback.Confirmation.SIGNATURE.label),
+            (Callback.Confirmation.PHONE.value, Callback.Confirmation.PHONE.label),
+        ],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="员工回访：客户确认方式；业主在线确认时自动为 portal",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["outcome"] != Callback.Outcome.REACHED:
+            attrs["result"] = ""
+            return attrs
+        if not attrs.get("result"):
+            if attrs.get("satisfied") is None:
+                raise serializers.ValidationError(
+                    {"satisfied": _("请说明客户是否满意（satisfied 或 result）。")}
+                )
+            attrs["result"] = (
+                Callback.Result.SATISFIED if attrs["satisfied"] else Callback.Result.UNSATISFIED
+            )
+        return attrs
+
+
+class MergeSerializer(serializers.Serializer[Any]):
+    into = serializers.IntegerField(help_text="主记录 id（须在调用者可见范围内）")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RecategoriseSerializer(serializers.Serializer[Any]):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
+    reason = serializers.CharField()
+
+
+class StatsSerializer(serializers.Serializer[Any]):
+    """``GET complaints/stats/?month=YYYY-MM`` (see ``selectors.month_stats``)."""
+
+    month = serializers.CharField(help_text="YYYY-MM")
+    total = serializers.IntegerField(help_text="当月受理记录数，重复投诉合并后计一次（CMP-14）")
+    by_category = serializers.DictField(
+        child=serializers.IntegerField(), help_text="按最终根本原因类别代码（CMP-02）"
+    )
+    by_channel = serializers.DictField(child=serializers.IntegerField())
+    by_kind = serializers.DictField(child=serializers.IntegerField())
+    by_severity = serializers.DictField(child=serializers.IntegerField())
+    by_building = serializers.DictField(
+        child=serializers.IntegerField(), help_text="按楼栋 id；none 为无房号"
+    )
+    by_department = serializers.DictField(
+        child=serializers.IntegerField(), help_text="按责任部门代码；none 为未指派"
+    )
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    people = serializers.IntegerField(help_text="反映人数（CMP-14）")
+    times = serializers.IntegerField(help_text="反映次数合计（CMP-14）")
+    callbacks_reached = serializers.IntegerField()
+    callbacks_satisfied = serializers.IntegerField()
+    satisfaction_rate = serializers.FloatField(
+        allow_null=True, help_text="满意及基本满意 ÷ 已联系回访 × 100（CMP-16）"
+    )
+    target = serializers.FloatField(help_text="满意率目标（%）")
+    first_contact_on_time_rate = serializers.FloatField(allow_null=True)
+    rectify_on_time_rate = serializers.FloatField(allow_null=True)
