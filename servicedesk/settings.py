@@ -156,7 +156,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "servicedesk.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             # A cache outage must never take a page down with it.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -81,7 +81,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
         "somewhere",
         "True",
         "redis://127.0.0.1:6379/3",
-        "django.core.cache.backends.redis.RedisCache",
+        "servicedesk.cache.TolerantRedisCache",
     ], result.stderr
 
 
