@@ -71,6 +71,9 @@ class Policy(models.Model):
     callback_days_general = models.PositiveSmallIntegerField(_("一般投诉回访（天）"), default=14)
     # CMP-13, calendar days with no repeat complaint
     quiet_close_days = models.PositiveSmallIntegerField(_("无需回访的结案观察期（天）"), default=7)
+    # CMP-20, calendar days: opinions summarised to the department, then its written plan
+    opinion_summary_days = models.PositiveSmallIntegerField(_("调查意见汇总送达（天）"), default=2)
+    opinion_plan_days = models.PositiveSmallIntegerField(_("责任部门书面整改方案（天）"), default=3)
     # CMP-19, hours
     onsite_hours = models.PositiveSmallIntegerField(_("一类突发事件到场（小时）"), default=2)
     # CMP-11: early warning when this share of a clock is used
@@ -159,6 +162,10 @@ class Complaint(models.Model):
         COMPLAINT = "complaint", _("投诉")
         REPORT = "report", _("报事")
         CONSULTATION = "consultation", _("咨询")
+        # CMP-20: an opinion from a satisfaction survey
+        OPINION = "opinion", _("调查意见")
+        # CMP-21: a paid special service (特约服务)
+        PAID_SERVICE = "paid_service", _("特约服务")
 
     class Severity(models.TextChoices):
         MAJOR = "major", _("重大")
@@ -233,6 +240,11 @@ class Complaint(models.Model):
     rectified_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     result = models.TextField(_("处理结果"), blank=True)
+    # CMP-21: the fee of a paid special service and when its payment notice went out
+    fee = models.DecimalField(
+        _("服务费（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    payment_notice_at = models.DateTimeField(_("缴费通知时间"), null=True, blank=True)
 
     scope = Scope(project="project", unit="unit")
 
@@ -276,6 +288,8 @@ class Clock(models.Model):
         HOT_REPORT = "hot_report", _("热点上报集团")
         ONSITE = "onsite", _("经理到场")
         CALLBACK = "callback", _("回访")
+        OPINION_SUMMARY = "opinion_summary", _("意见汇总送达部门")
+        OPINION_PLAN = "opinion_plan", _("部门书面整改方案")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="clocks")
     kind = models.CharField(_("时限"), max_length=20, choices=Kind.choices)

@@ -119,16 +119,37 @@ def promised_reply_plan(
     )
 
 
+def opinion_summary_plan(c: Complaint, policy: Policy, cal: BusinessCalendar) -> ClockPlan:
+    """Return the clock to summarise a survey opinion to the department: 2 days (CMP-20)."""
+    deadline = cal.add_duration(c.received_at, timedelta(days=policy.opinion_summary_days))
+    return _plan(Kind.OPINION_SUMMARY, c.received_at, deadline, policy)
+
+
+def opinion_plan_plan(
+    c: Complaint, policy: Policy, cal: BusinessCalendar, *, sent_at: datetime
+) -> ClockPlan:
+    """Return the clock for the department's written plan: 3 days after it got the
+    summary (CMP-20)."""
+    deadline = cal.add_duration(sent_at, timedelta(days=policy.opinion_plan_days))
+    return _plan(Kind.OPINION_PLAN, sent_at, deadline, policy)
+
+
 def initial_clocks(c: Complaint, policy: Policy, cal: BusinessCalendar) -> list[ClockPlan]:
     """Return the clocks that start when a record is filed and dispatched.
 
-    A consultation only has to be answered (CMP-06); complaints and reports are
+    A consultation only has to be answered (CMP-06); a survey opinion is first
+    summarised to the responsible department (CMP-20); a paid service is first
+    contacted to make the appointment (CMP-21); complaints and reports are
     contacted (CMP-05), answered and rectified (CMP-07); a hot complaint is also
     reported to the group (CMP-08) and a category-1 incident brings the
     manager on site (CMP-19).
     """
     if c.kind == Complaint.Kind.CONSULTATION:
         return [reply_plan(c, policy, cal)]
+    if c.kind == Complaint.Kind.OPINION:
+        return [opinion_summary_plan(c, policy, cal)]
+    if c.kind == Complaint.Kind.PAID_SERVICE:
+        return [first_contact_plan(c, policy, cal)]
     plans = [first_contact_plan(c, policy, cal), reply_plan(c, policy, cal)]
     plans.append(rectify_plan(c, policy, cal))
     if c.hot:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -41,6 +42,8 @@ NUMBER_PREFIX = {
     Complaint.Kind.COMPLAINT: "TS",
     Complaint.Kind.REPORT: "BS",
     Complaint.Kind.CONSULTATION: "ZX",
+    Complaint.Kind.OPINION: "YJ",
+    Complaint.Kind.PAID_SERVICE: "TY",
 }
 
 
@@ -373,6 +376,8 @@ def complaint_callback(
     complaint = _locked(complaint)
     if complaint.status != Status.RECTIFIED:
         raise InvalidTransition(_("整改完成后才能回访。"))
+    if complaint.kind == Complaint.Kind.PAID_SERVICE and complaint.payment_notice_at is None:
+        raise InvalidTransition(_("特约服务需先向客户发出缴费通知，再回访。"))
     if outcome == Callback.Outcome.REACHED and not result:
         raise ValidationError({"result": _("已联系到客户时，请选择满意度。")})
     now = timezone.now()
@@ -526,6 +531,59 @@ def complaint_mark_done(*, complaint: Complaint, clock: str, by: User, note: str
     _require_open(complaint)
     _stop_clocks(complaint, clock, at=timezone.now())
     record_event(complaint, action=f"{clock}_done", actor=by, reason=note)
+    return complaint
+
+
+@transaction.atomic
+def opinion_send_to_department(
+    *, complaint: Complaint, by: User, department_id: int, summary: str
+) -> Complaint:
+    """Send the summarised survey opinion to the responsible department (CMP-20);
+    its written rectification plan is then due within 3 days."""
+    complaint = _locked(complaint)
+    if complaint.kind != Complaint.Kind.OPINION or complaint.status != Status.OPEN:
+        raise InvalidTransition(_("只有待处理的调查意见可以送达责任部门。"))
+    if not summary.strip():
+        raise ValidationError({"summary": _("请填写意见汇总。")})
+    now = timezone.now()
+    _stop_clocks(complaint, Clock.Kind.OPINION_SUMMARY, at=now)
+    complaint.department_id = department_id
+    complaint.contacted_at = now
+    complaint.save(update_fields=["department", "contacted_at"])
+    cal = business_calendar()
+    _save_clocks(
+        complaint, [rules.opinion_plan_plan(complaint, complaint.policy, cal, sent_at=now)]
+    )
+    complaint_transition(complaint=complaint, to=Status.CONTACTED, by=by, reason=summary, at=now)
+    return complaint
+
+
+@transaction.atomic
+def opinion_plan_receive(*, complaint: Complaint, by: User, plan: str) -> Complaint:
+    """Record the department's written rectification plan (CMP-20)."""
+    complaint = _locked(complaint)
+    if complaint.kind != Complaint.Kind.OPINION or complaint.status != Status.CONTACTED:
+        raise InvalidTransition(_("该调查意见尚未送达责任部门。"))
+    if not plan.strip():
+        raise ValidationError({"plan": _("请填写书面整改方案。")})
+    _stop_clocks(complaint, Clock.Kind.OPINION_PLAN, at=timezone.now())
+    record_event(complaint, action="opinion_plan", actor=by, reason=plan)
+    return complaint
+
+
+@transaction.atomic
+def paid_service_notify_payment(*, complaint: Complaint, by: User, fee: Decimal) -> Complaint:
+    """Issue the payment notice of a paid special service (CMP-21); the satisfaction
+    callback by phone may follow."""
+    complaint = _locked(complaint)
+    if complaint.kind != Complaint.Kind.PAID_SERVICE or complaint.status != Status.RECTIFIED:
+        raise InvalidTransition(_("服务完成后才能发出缴费通知。"))
+    if fee is None or fee < 0 or fee != fee.quantize(Decimal("0.01")):
+        raise ValidationError({"fee": _("服务费应为不小于 0 的金额，最多两位小数。")})
+    complaint.fee = fee
+    complaint.payment_notice_at = timezone.now()
+    complaint.save(update_fields=["fee", "payment_notice_at"])
+    record_event(complaint, action="payment_notice", actor=by, to_state=f"{fee:.2f}")
     return complaint
 
 
