@@ -223,9 +223,17 @@ def complaint_contact(*, complaint: Complaint, by: User, note: str = "") -> Comp
     _require_open(complaint)
     now = timezone.now()
     _stop_clocks(complaint, Clock.Kind.FIRST_CONTACT, at=now)
+    fields = []
     if complaint.contacted_at is None:
         complaint.contacted_at = now
-        complaint.save(update_fields=["contacted_at"])
+        fields.append("contacted_at")
+    if complaint.received_by_id is None:
+        # Filed online with nobody at the desk: whoever contacts the customer
+        # first takes first-question responsibility (CMP-03).
+        complaint.received_by = by
+        fields.append("received_by")
+    if fields:
+        complaint.save(update_fields=fields)
     if complaint.status == Status.OPEN:
         complaint_transition(complaint=complaint, to=Status.CONTACTED, by=by, reason=note, at=now)
     else:
@@ -529,6 +537,8 @@ def complaint_mark_done(*, complaint: Complaint, clock: str, by: User, note: str
         raise ValidationError({"clock": _("只能登记热点上报或经理到场。")})
     complaint = _locked(complaint)
     _require_open(complaint)
+    if not Clock.objects.filter(complaint=complaint, kind=clock, done_at__isnull=True).exists():
+        raise InvalidTransition(_("该时限不存在或已完成。"))
     _stop_clocks(complaint, clock, at=timezone.now())
     record_event(complaint, action=f"{clock}_done", actor=by, reason=note)
     return complaint

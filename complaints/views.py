@@ -1,5 +1,928 @@
-"""URL patterns filled in by this module views."""
+"""The complaint desk's pages under /complaints/ (namespace ``complaints``).
 
-from django.urls import URLPattern
+Front desk (staff only: a resident gets 403, another project's record 404):
+- ``new`` intake, with ``lookup`` (unit by room or phone), ``history`` (the
+  unit's last 90 days, repeat flag) and ``suggest`` (standard answers, CMP-15);
+- ``list`` the queue, ``detail`` one record, ``action`` every state change.
 
-urlpatterns: list[URLPattern] = []
+Owner portal (residents, their own units only, ORG-02):
+- ``portal`` list, ``portal-new`` file online (CMP-01), ``portal-detail``
+  timeline, ``portal-callback`` confirm the callback online (CMP-12).
+
+Every write goes through ``complaints.services``; ``InvalidTransition`` is
+shown as a message with HTTP 409, a ``ValidationError`` on the named field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from complaints import rules, services
+from complaints.forms import (
+    CallbackForm,
+    ContactForm,
+    ExtendForm,
+    FailureForm,
+    IntakeForm,
+    MarkDoneForm,
+    MergeForm,
+    PortalCallbackForm,
+    PortalForm,
+    QueueFilterForm,
+    RecategoriseForm,
+    RectifyForm,
+    ReplyForm,
+    UnmergeForm,
+    apply_service_error,
+)
+from complaints.models import Callback, Channel, Clock, Complaint, Reporter, StandardAnswer
+from complaints.selectors import complaint_overdue_q
+from servicedesk.core.events import timeline
+from servicedesk.core.models import Building, Event, Project, Resident, Unit
+from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
+from servicedesk.core.views import unit_search
+from servicedesk.web.identity import DeskIdentity, desk_identity
+
+Status = Complaint.Status
+PAGE_SIZE = 50
+LOOKUP_LIMIT = 10
+HISTORY_DAYS = 90  # the caller's history and the repeat flag at intake
+SUGGEST_LIMIT = 5
+# Events a resident may follow in the portal; internal ones (CMP-22 failures,
+# root-cause corrections, merges) stay on the staff side.
+PORTAL_ACTIONS = frozenset({"filed", "status", "contacted", "replied", "extended", "callback"})
+PORTAL_REASONS = frozenset({"replied", "extended"})
+EVENT_LABELS = {
+    "filed": "受理登记",
+    "status": "状态变更",
+    "contacted": "联系客户",
+    "replied": "答复客户",
+    "extended": "延期",
+    "callback": "回访",
+    "merged_in": "并入重复投诉",
+    "merged_out": "撤销合并",
+    "recategorised": "更正类别",
+    "escalated": "超时升级",
+    "warned": "时限预警",
+    "first_question_failure": "首问责任失职",
+    "hot_report_done": "已上报集团",
+    "onsite_done": "经理已到场",
+}
+STATUS_LABELS = dict(Complaint.Status.choices)
+RESULT_LABELS = dict(Callback.Result.choices) | dict(Callback.Outcome.choices)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: Event
+    label: str
+    change: str
+    actor: str
+
+
+def event_rows(events: list[Event], *, staff_view: bool) -> list[EventRow]:
+    """Label the timeline's events; residents see "客服" instead of staff names."""
+    rows = []
+    for e in events:
+        change = ""
+        if e.action == "status":
+            change = f"{STATUS_LABELS.get(e.from_state, e.from_state)} → " + str(
+                STATUS_LABELS.get(e.to_state, e.to_state)
+            )
+        elif e.action == "callback":
+            change = str(RESULT_LABELS.get(e.to_state, e.to_state))
+        elif e.action == "extended" and e.to_state:
+            try:
+                new = datetime.fromisoformat(e.to_state)
+                change = _("新时限 %(t)s") % {"t": f"{timezone.localtime(new):%m-%d %H:%M}"}
+            except ValueError:
+                change = e.to_state
+        if e.actor is None:
+            actor = _("系统") if e.action in ("escalated", "warned") else ""
+        elif staff_view:
+            profile = getattr(e.actor, "staff_profile", None)
+            actor = (
+                profile.name
+                if profile is not None
+                else _("业主（%(u)s）") % {"u": e.actor.get_username()}
+            )
+        else:
+            actor = _("客服") if hasattr(e.actor, "staff_profile") else _("您")
+        rows.append(EventRow(e, _(EVENT_LABELS.get(e.action, e.action)), change, actor))
+    return rows
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not viewer_for(request.user).is_staff_member:
+        raise PermissionDenied(_("仅限员工操作。"))
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+# --- Countdowns --------------------------------------------------------------
+
+
+def countdown(due_at: datetime, now: datetime) -> str:
+    """Return "剩 25 分钟" / "超时 2 小时" / "剩 3 天" for a clock's due time."""
+    delta = (due_at - now).total_seconds()
+    seconds = abs(delta)
+    if seconds < 3600:
+        amount, unit = max(1, int(seconds // 60)), _("分钟")
+    elif seconds < 2 * 86400:
+        amount, unit = int(seconds // 3600), _("小时")
+    else:
+        amount, unit = int(seconds // 86400), _("天")
+    if delta > 0:
+        return _("剩 %(n)s %(unit)s") % {"n": amount, "unit": unit}
+    return _("超时 %(n)s %(unit)s") % {"n": amount, "unit": unit}
+
+
+@dataclass(frozen=True)
+class ClockView:
+    clock: Clock
+    running: bool
+    overdue: bool
+    warning: bool
+    countdown: str
+
+
+def clock_view(clock: Clock, now: datetime) -> ClockView:
+    running = clock.done_at is None
+    overdue = running and rules.is_overdue(clock, now=now)
+    return ClockView(
+        clock=clock,
+        running=running,
+        overdue=overdue,
+        warning=running and not overdue and now >= clock.warn_at,
+        countdown=countdown(clock.due_at, now) if running else "",
+    )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    complaint: Complaint
+    reporter: Reporter | None
+    next_clock: ClockView | None
+    overdue: bool
+
+
+def queue_row(c: Complaint, now: datetime) -> QueueRow:
+    """Build a queue row from the prefetched running clocks and reporters: no queries."""
+    running = sorted(c.running_clocks, key=lambda k: k.due_at) if c.is_open else []  # type: ignore[attr-defined]
+    views = [clock_view(k, now) for k in running]
+    reporters = c.first_reporters  # type: ignore[attr-defined]
+    return QueueRow(
+        complaint=c,
+        reporter=reporters[0] if reporters else None,
+        next_clock=views[0] if views else None,
+        overdue=any(v.overdue for v in views),
+    )
+
+
+def _queue_queryset(user: Any) -> QuerySet[Complaint]:
+    return scope_queryset(
+        Complaint.objects.select_related(
+            "unit", "category", "channel", "received_by__staff_profile"
+        ).prefetch_related(
+            Prefetch(
+                "clocks",
+                queryset=Clock.objects.filter(done_at__isnull=True),
+                to_attr="running_clocks",
+            ),
+            Prefetch(
+                "reporters",
+                queryset=Reporter.objects.filter(merged_from__isnull=True),
+                to_attr="first_reporters",
+            ),
+        ),
+        user,
+    )
+
+
+# --- Intake ------------------------------------------------------------------
+
+
+def _scoped_units(request: HttpRequest) -> QuerySet[Unit]:
+    return scope_queryset(Unit.objects.select_related("project", "building"), request.user)
+
+
+def _intake_form(request: HttpRequest, data: Any = None) -> IntakeForm:
+    return IntakeForm(
+        data,
+        projects=scope_queryset(Project.objects.order_by("code"), request.user),
+        units=_scoped_units(request),
+    )
+
+
+def suggest_answers(
+    category_id: Any, description: str, *, answers: list[StandardAnswer] | None = None
+) -> list[StandardAnswer]:
+    """Return the standard answers matching the category or a keyword of the text (CMP-15)."""
+    rows = answers if answers is not None else list(StandardAnswer.objects.filter(is_active=True))
+    text = description or ""
+    try:
+        category = int(category_id) if category_id else None
+    except (TypeError, ValueError):
+        category = None
+    scored = []
+    for answer in rows:
+        hits = sum(1 for k in answer.keywords.split() if k and k in text)
+        same = category is not None and answer.category_id == category
+        if hits or same:
+            scored.append((-(hits * 2 + same), -answer.use_count, answer.title, answer))
+    scored.sort(key=lambda t: t[:3])
+    return [t[3] for t in scored[:SUGGEST_LIMIT]]
+
+
+def unit_history(
+    request: HttpRequest, unit: Unit | None, category_id: Any, now: datetime
+) -> dict[str, Any]:
+    """Return the unit's records of the last 90 days and the repeat flag (CMP-14)."""
+    if unit is None:
+        return {"history_unit": None, "history": [], "repeat": False}
+    since = now - timedelta(days=HISTORY_DAYS)
+    records = list(
+        scope_queryset(
+            Complaint.objects.filter(unit=unit, received_at__gte=since).select_related("category"),
+            request.user,
+        ).order_by("-received_at")[:20]
+    )
+    try:
+        category = int(category_id) if category_id else None
+    except (TypeError, ValueError):
+        category = None
+    rows = [{"c": c, "same": category is not None and c.category_id == category} for c in records]
+    return {
+        "history_unit": unit,
+        "history": rows,
+        "repeat": any(r["same"] for r in rows),
+        "history_days": HISTORY_DAYS,
+    }
+
+
+def _intake_context(request: HttpRequest, form: IntakeForm) -> dict[str, Any]:
+    now = timezone.now()
+    data = form.data if form.is_bound else {}
+    unit = None
+    if data.get("unit"):
+        try:
+            unit = _scoped_units(request).filter(pk=int(data["unit"])).first()
+        except (TypeError, ValueError):
+            unit = None
+    context = {
+        "form": form,
+        "picked_unit": unit,
+        "suggestions": suggest_answers(data.get("category"), data.get("description", ""))
+        if form.is_bound
+        else [],
+        "picked_answer": str(data.get("standard_answer", "")),
+        "one_project": len(form.fields["project"].queryset[:2]) == 1,  # type: ignore[attr-defined]
+    }
+    context.update(unit_history(request, unit, data.get("category"), now))
+    return context
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """File a complaint, report or consultation at the desk (CMP-03)."""
+    _require_staff(request)
+    form = _intake_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        answer_now = "answer_now" in request.POST
+        answer: StandardAnswer | None = data.get("standard_answer")
+        if answer_now and data["kind"] != Complaint.Kind.CONSULTATION:
+            form.add_error("kind", _("只有咨询可以一键答复。"))
+        elif answer_now and answer is None:
+            form.add_error("standard_answer", _("请先选择一条统一答复。"))
+        else:
+            try:
+                with transaction.atomic():
+                    complaint = services.complaint_file(
+                        project=data["project"],
+                        kind=data["kind"],
+                        unit=data["unit"],
+                        channel=data["channel"],
+                        category=data["category"],
+                        description=data["description"],
+                        reporter_name=data["reporter_name"],
+                        reporter_phone=data["reporter_phone"],
+                        severity=data["severity"],
+                        urgency_minutes=data["urgency"].minutes,
+                        hot=data["hot"],
+                        incident=data["incident"],
+                        location=data["location"],
+                        expectation=data["expectation"],
+                        received_at=data["received_at"],
+                        by=_user(request),
+                        resident=_resident_for(data["unit"], data["reporter_name"]),
+                    )
+                    if answer_now and answer is not None:
+                        services.complaint_reply(
+                            complaint=complaint,
+                            by=_user(request),
+                            text=answer.text,
+                            standard_answer=answer,
+                        )
+            except ValidationError as exc:
+                apply_service_error(form, exc)
+            except services.InvalidTransition as exc:
+                form.add_error(None, str(exc))
+            else:
+                if answer_now:
+                    messages.success(
+                        request,
+                        _("%(number)s 已受理并以统一答复结案。") % {"number": complaint.number},
+                    )
+                else:
+                    messages.success(
+                        request, _("已受理，编号 %(number)s。") % {"number": complaint.number}
+                    )
+                if "save_next" in request.POST:
+                    return redirect("complaints:new")
+                return redirect("complaints:detail", pk=complaint.pk)
+    status = 200 if not form.errors else 400
+    return render(request, "complaints/intake.html", _intake_context(request, form), status=status)
+
+
+def _resident_for(unit: Unit | None, name: str) -> Resident | None:
+    if unit is None:
+        return None
+    return Resident.objects.filter(unit=unit, name=name, is_active=True).first()
+
+
+@login_required
+@require_safe
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Units and residents of the user's projects matching a room number or phone."""
+    _require_staff(request)
+    query = (request.GET.get("q") or request.GET.get("lookup") or "").strip()[:50]
+    units: list[Unit] = []
+    if query:
+        units = list(
+            unit_search(_scoped_units(request), query)
+            .prefetch_related(
+                Prefetch(
+                    "residents",
+                    queryset=Resident.objects.filter(is_active=True).order_by("kind", "name"),
+                    to_attr="active_residents",
+                )
+            )
+            .order_by("project__code", "number")[:LOOKUP_LIMIT]
+        )
+    rows = []
+    for unit in units:
+        residents = [
+            {
+                "name": r.name,
+                "phone": str(r.phone.national_number) if r.phone else "",
+                "kind": r.get_kind_display(),
+            }
+            for r in unit.active_residents  # type: ignore[attr-defined]
+        ]
+        rows.append({"unit": unit, "residents": residents})
+    return render(request, "complaints/_lookup.html", {"rows": rows, "query": query})
+
+
+@login_required
+@require_safe
+def history(request: HttpRequest) -> HttpResponse:
+    """The chosen unit's last 90 days with the repeat flag (htmx partial)."""
+    _require_staff(request)
+    unit = None
+    try:
+        unit = _scoped_units(request).filter(pk=int(request.GET.get("unit", ""))).first()
+    except ValueError:
+        unit = None
+    context = unit_history(request, unit, request.GET.get("category"), timezone.now())
+    return render(request, "complaints/_history.html", context)
+
+
+@login_required
+@require_safe
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Standard answers for the chosen category and the description typed so far."""
+    _require_staff(request)
+    context = {
+        "suggestions": suggest_answers(
+            request.GET.get("category"), request.GET.get("description", "")
+        ),
+        "picked_answer": request.GET.get("standard_answer", ""),
+        "kind": request.GET.get("kind", ""),
+    }
+    return render(request, "complaints/_suggestions.html", context)
+
+
+# --- Queue -------------------------------------------------------------------
+
+
+def _day_start(day: Any) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+@login_required
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    """The desk's queue: filters, overdue rows first in colour, countdowns."""
+    _require_staff(request)
+    buildings = scope_queryset(Building.objects.select_related("project"), request.user)
+    form = QueueFilterForm(request.GET or None, buildings=buildings)
+    now = timezone.now()
+    qs = _queue_queryset(request.user)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = form.cleaned_data
+    status = filters.get("status") or ""
+    if status == "":
+        qs = qs.filter(status__in=list(rules.OPEN_STATUSES))
+    elif status != "all":
+        qs = qs.filter(status=status)
+    if filters.get("overdue"):
+        qs = qs.filter(complaint_overdue_q(now))
+    if filters.get("mine"):
+        qs = qs.filter(received_by=_user(request))
+    if filters.get("category"):
+        qs = qs.filter(category=filters["category"])
+    if filters.get("building"):
+        qs = qs.filter(unit__building=filters["building"])
+    if filters.get("date_from"):
+        qs = qs.filter(received_at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        qs = qs.filter(received_at__lt=_day_start(filters["date_to"] + timedelta(days=1)))
+    if filters.get("q"):
+        text = filters["q"].strip()
+        qs = qs.filter(Q(number__icontains=text) | Q(unit__number__istartswith=text))
+    if filters.get("before"):
+        qs = qs.filter(pk__lt=filters["before"])
+    # Keyset pagination by id: no COUNT(*) over the big table.
+    page = list(qs.order_by("-id")[: PAGE_SIZE + 1])
+    has_more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    rows = [queue_row(c, now) for c in page]
+    more_url = ""
+    if has_more:
+        params = request.GET.copy()
+        params["before"] = str(page[-1].pk)
+        more_url = f"?{params.urlencode()}"
+    return render(
+        request,
+        "complaints/queue.html",
+        {
+            "form": form,
+            "rows": rows,
+            "more_url": more_url,
+            "is_first_page": not filters.get("before"),
+            "now": now,
+        },
+    )
+
+
+# --- Detail and actions ------------------------------------------------------
+
+
+def _pdf_urls(pk: int) -> dict[str, str]:
+    urls = {}
+    names = {"record_pdf": "complaints:record-pdf", "callback_pdf": "complaints:callback-pdf"}
+    for key, name in names.items():
+        try:
+            urls[key] = reverse(name, args=[pk])
+        except NoReverseMatch:
+            urls[key] = ""
+    return urls
+
+
+def _staff_of(project_id: int) -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True, staff_profile__projects=project_id)
+        .select_related("staff_profile")
+        .order_by("staff_profile__name")
+        .distinct()
+    )
+
+
+def _action_forms(c: Complaint, bound: dict[str, forms.Form] | None = None) -> dict[str, Any]:
+    reply = ReplyForm(prefix="reply")
+    if c.category_id:
+        # The record's category's answers first (CMP-15).
+        field = reply.fields["standard_answer"]
+        field.queryset = field.queryset.order_by(  # type: ignore[attr-defined]
+            Case(When(category_id=c.category_id, then=Value(0)), default=Value(1)),
+            "-use_count",
+            "title",
+        )
+    result: dict[str, Any] = {
+        "contact": ContactForm(prefix="contact"),
+        "reply": reply,
+        "rectify": RectifyForm(prefix="rectify", initial={"needs_callback": c.needs_callback}),
+        "extend": ExtendForm(prefix="extend"),
+        "callback": CallbackForm(prefix="callback"),
+        "merge": MergeForm(prefix="merge"),
+        "unmerge": UnmergeForm(prefix="unmerge"),
+        "recategorise": RecategoriseForm(
+            prefix="recategorise", initial={"category": c.category_id}
+        ),
+        "mark-done": MarkDoneForm(prefix="mark-done"),
+        "failure": FailureForm(
+            prefix="failure",
+            staff=_staff_of(c.project_id),
+            initial={"staff": c.received_by_id},
+        ),
+    }
+    result.update(bound or {})
+    return result
+
+
+def _detail_context(
+    request: HttpRequest,
+    c: Complaint,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    action_error: str = "",
+    failed_action: str = "",
+) -> dict[str, Any]:
+    now = timezone.now()
+    clocks = [clock_view(k, now) for k in c.clocks.order_by("due_at")]
+    kinds = {v.clock.kind for v in clocks if v.running}
+    return {
+        "c": c,
+        "reporters": list(c.reporters.select_related("merged_from")),
+        "clocks": clocks,
+        "extensions": list(c.extensions.select_related("recorded_by__staff_profile")),
+        "callbacks": list(c.callbacks.select_related("by__staff_profile")),
+        "failures": list(c.failures.select_related("staff__staff_profile")),
+        "duplicates": list(c.duplicates.only("id", "number", "status")),
+        "events": event_rows(
+            list(timeline(c).select_related("actor__staff_profile").order_by("at", "id")),
+            staff_view=True,
+        ),
+        "forms": {k.replace("-", "_"): f for k, f in _action_forms(c, bound).items()},
+        "action_error": action_error,
+        "failed_action": failed_action.replace("-", "_"),
+        "can_mark_done": bool(kinds & {Clock.Kind.HOT_REPORT, Clock.Kind.ONSITE}),
+        "is_open": c.is_open,
+        "now": now,
+        **_pdf_urls(c.pk),
+    }
+
+
+def _detail_queryset() -> QuerySet[Complaint]:
+    return Complaint.objects.select_related(
+        "project",
+        "unit__building",
+        "channel",
+        "category",
+        "received_by__staff_profile",
+        "department",
+        "merged_into",
+        "policy",
+    )
+
+
+@login_required
+@require_safe
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One record: fields, reporters, clocks, extensions, callbacks, timeline, actions."""
+    _require_staff(request)
+    c = get_scoped_or_404(_detail_queryset(), request.user, pk=pk)
+    return render(request, "complaints/detail.html", _detail_context(request, c))
+
+
+def _do_merge(request: HttpRequest, c: Complaint, d: dict[str, Any]) -> Any:
+    number = d["into"].strip()
+    into = scope_queryset(Complaint.objects.all(), request.user).filter(number=number).first()
+    if into is None:
+        raise ValidationError({"into": _("没有找到编号为“%(n)s”的记录。") % {"n": number}})
+    return services.complaint_merge(complaint=c, into=into, by=_user(request), reason=d["reason"])
+
+
+Handler = Callable[[HttpRequest, Complaint, dict[str, Any]], Any]
+
+ACTIONS: dict[str, tuple[type[forms.Form], Handler, str]] = {
+    "contact": (
+        ContactForm,
+        lambda r, c, d: services.complaint_contact(complaint=c, by=_user(r), note=d["note"]),
+        "已登记联系客户。",
+    ),
+    "reply": (
+        ReplyForm,
+        lambda r, c, d: services.complaint_reply(
+            complaint=c,
+            by=_user(r),
+            text=d["text"],
+            promised_at=d["promised_at"],
+            standard_answer=d["standard_answer"],
+        ),
+        "已登记答复。",
+    ),
+    "rectify": (
+        RectifyForm,
+        lambda r, c, d: services.complaint_rectify(
+            complaint=c, by=_user(r), note=d["note"], needs_callback=d["needs_callback"]
+        ),
+        "已登记整改完成。",
+    ),
+    "extend": (
+        ExtendForm,
+        lambda r, c, d: services.complaint_extend(
+            complaint=c,
+            by=_user(r),
+            new_due_at=d["new_due_at"],
+            reason=d["reason"],
+            agreed_by=d["agreed_by"],
+            clock=d["clock"],
+        ),
+        "已登记延期。",
+    ),
+    "callback": (
+        CallbackForm,
+        lambda r, c, d: services.complaint_callback(
+            complaint=c,
+            by=_user(r),
+            outcome=d["outcome"],
+            result=d["result"],
+            note=d["note"],
+            confirmation=d["confirmation"],
+        ),
+        "已登记回访。",
+    ),
+    "merge": (MergeForm, _do_merge, "已合并。"),
+    "unmerge": (
+        UnmergeForm,
+        lambda r, c, d: services.complaint_unmerge(complaint=c, by=_user(r), reason=d["reason"]),
+        "已撤销合并。",
+    ),
+    "recategorise": (
+        RecategoriseForm,
+        lambda r, c, d: services.complaint_recategorise(
+            complaint=c, category=d["category"], by=_user(r), reason=d["reason"]
+        ),
+        "已更正类别。",
+    ),
+    "mark-done": (
+        MarkDoneForm,
+        lambda r, c, d: services.complaint_mark_done(
+            complaint=c, clock=d["clock"], by=_user(r), note=d["note"]
+        ),
+        "已登记。",
+    ),
+    "failure": (
+        FailureForm,
+        lambda r, c, d: services.first_question_failure_record(
+            complaint=c, staff=d["staff"], kind=d["kind"], note=d["note"], by=_user(r)
+        ),
+        "已记录首问责任失职。",
+    ),
+}
+
+
+@login_required
+@require_POST
+def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Run one action on a record; re-render the page with the error if it fails."""
+    _require_staff(request)
+    c = get_scoped_or_404(_detail_queryset(), request.user, pk=pk)
+    if name not in ACTIONS:
+        from django.http import Http404
+
+        raise Http404
+    form_class, handler, done = ACTIONS[name]
+    kwargs: dict[str, Any] = {"prefix": name}
+    if form_class is FailureForm:
+        kwargs["staff"] = _staff_of(c.project_id)
+    form = form_class(request.POST, **kwargs)
+    status = 400
+    error = ""
+    if form.is_valid():
+        try:
+            handler(request, c, form.cleaned_data)
+        except services.InvalidTransition as exc:
+            error, status = str(exc), 409
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _(done))
+            return redirect("complaints:detail", pk=c.pk)
+        c.refresh_from_db()
+    context = _detail_context(
+        request, c, bound={name: form}, action_error=error, failed_action=name
+    )
+    return render(request, "complaints/detail.html", context, status=status)
+
+
+# --- Owner portal ------------------------------------------------------------
+
+
+def _require_resident(request: HttpRequest) -> frozenset[int]:
+    unit_ids = viewer_for(request.user).unit_ids
+    if not unit_ids:
+        raise PermissionDenied(_("业主门户仅供业主/住户使用。"))
+    return unit_ids
+
+
+def _portal_queryset(request: HttpRequest, unit_ids: frozenset[int]) -> QuerySet[Complaint]:
+    # Scope first (ORG-02), then narrow to the resident's own units: a staff
+    # member who also lives here sees only their home in the portal.
+    return scope_queryset(
+        Complaint.objects.filter(unit_id__in=unit_ids).select_related(
+            "unit", "category", "channel"
+        ),
+        request.user,
+    )
+
+
+@login_required
+@require_safe
+def portal(request: HttpRequest) -> HttpResponse:
+    """The owner's records: everything filed about their own unit(s)."""
+    unit_ids = _require_resident(request)
+    records = list(_portal_queryset(request, unit_ids).order_by("-received_at", "-id")[:100])
+    return render(request, "complaints/portal_list.html", {"records": records})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_new(request: HttpRequest) -> HttpResponse:
+    """File online (CMP-01): channel online, reporter = the resident, no staff owner yet."""
+    unit_ids = _require_resident(request)
+    units = Unit.objects.filter(pk__in=unit_ids).select_related("project").order_by("number")
+    form = PortalForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = data["unit"]
+        resident = Resident.objects.filter(user=_user(request), unit=unit, is_active=True).first()
+        try:
+            complaint = services.complaint_file(
+                project=unit.project,
+                kind=data["kind"],
+                unit=unit,
+                channel=Channel.objects.get(code="online"),
+                category=data["category"],
+                description=data["description"],
+                location=data["location"],
+                expectation=data["expectation"],
+                reporter_name=resident.name if resident else request.user.get_username(),
+                reporter_phone=str(resident.phone.national_number)
+                if resident and resident.phone
+                else "",
+                by=None,
+                resident=resident,
+                reporter_user=_user(request),
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已提交，编号 %(number)s。客服将尽快与您联系。") % {"number": complaint.number},
+            )
+            return redirect("complaints:portal-detail", pk=complaint.pk)
+    status = 400 if form.errors else 200
+    return render(request, "complaints/portal_new.html", {"form": form}, status=status)
+
+
+def _portal_detail_context(
+    request: HttpRequest, c: Complaint, form: PortalCallbackForm | None = None, error: str = ""
+) -> dict[str, Any]:
+    events = [e for e in timeline(c).order_by("at", "id") if e.action in PORTAL_ACTIONS]
+    return {
+        "c": c,
+        "events": events,
+        "portal_reasons": PORTAL_REASONS,
+        "callback_form": form or PortalCallbackForm(),
+        "can_confirm": c.status == Status.RECTIFIED,
+        "callbacks": [cb for cb in c.callbacks.all() if cb.outcome == Callback.Outcome.REACHED],
+        "action_error": error,
+        **_pdf_urls(c.pk),
+    }
+
+
+@login_required
+@require_safe
+def portal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow one record: status, answers and the timeline (no internal notes)."""
+    unit_ids = _require_resident(request)
+    c = get_scoped_or_404(_portal_queryset(request, unit_ids), request.user, pk=pk)
+    return render(request, "complaints/portal_detail.html", _portal_detail_context(request, c))
+
+
+@login_required
+@require_POST
+def portal_callback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner confirms the callback online (CMP-12); satisfied closes it (CMP-13)."""
+    unit_ids = _require_resident(request)
+    c = get_scoped_or_404(_portal_queryset(request, unit_ids), request.user, pk=pk)
+    form = PortalCallbackForm(request.POST)
+    status = 400
+    error = ""
+    if form.is_valid():
+        try:
+            services.complaint_callback(
+                complaint=c,
+                by=_user(request),
+                outcome=Callback.Outcome.REACHED,
+                result=form.cleaned_data["result"],
+                note=form.cleaned_data["note"],
+                confirmation=Callback.Confirmation.PORTAL,
+            )
+        except services.InvalidTransition as exc:
+            error, status = str(exc), 409
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("感谢您的评价。"))
+            return redirect("complaints:portal-detail", pk=c.pk)
+        c.refresh_from_db()
+    context = _portal_detail_context(request, c, form, error)
+    return render(request, "complaints/portal_detail.html", context, status=status)
+
+
+urlpatterns: list[URLPattern] = [
+    path("", queue, name="list"),
+    path("new/", intake, name="new"),
+    path("lookup/", lookup, name="lookup"),
+    path("history/", history, name="history"),
+    path("suggest/", suggest, name="suggest"),
+    path("my/", portal, name="portal"),
+    path("my/new/", portal_new, name="portal-new"),
+    path("my/<int:pk>/", portal_detail, name="portal-detail"),
+    path("my/<int:pk>/callback/", portal_callback, name="portal-callback"),
+    path("<int:pk>/", detail, name="detail"),
+    path("<int:pk>/<slug:name>/", action, name="action"),
+]
+
+
+# --- Navigation and home panel (registered in ComplaintsConfig.ready) --------
+
+PANEL_ITEMS = 8
+DUE_SOON = timedelta(hours=2)
+
+
+def is_portal_user(identity: DeskIdentity) -> bool:
+    """The portal entry is for residents (staff use the desk pages)."""
+    return bool(identity.is_resident and not identity.is_staff_member)
+
+
+def complaints_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """Overdue and due-soon clocks of the user's projects, in one query.
+
+    The panel's audience is staff (``roles=None``), for whom ``scope_queryset``
+    means "the projects they belong to, or all of them for company-wide roles".
+    ``DeskIdentity`` has already loaded exactly that for the top bar, so the
+    panel filters on it instead of paying ``viewer_for``'s three queries again
+    (the home page's query budget is bounded by a test).
+    """
+    identity = desk_identity(request)
+    if not identity.is_staff_member:
+        return None
+    now = timezone.now()
+    visible = Complaint.objects.filter(status__in=list(rules.OPEN_STATUSES))
+    if not identity.all_projects:
+        profile = identity.profile
+        project_ids = [p.pk for p in profile.projects.all()] if profile is not None else []
+        visible = visible.filter(project_id__in=project_ids)
+    clocks = list(
+        Clock.objects.filter(done_at__isnull=True, complaint__in=visible.values("pk"))
+        .filter(Q(due_at__lte=now + DUE_SOON) | Q(warn_at__lte=now))
+        .select_related("complaint__unit")
+        .order_by("due_at")[:PANEL_ITEMS]
+    )
+    items = []
+    for clock in clocks:
+        c = clock.complaint
+        overdue = rules.is_overdue(clock, now=now)
+        unit = c.unit.number if c.unit else ""
+        items.append(
+            {
+                "label": f"{c.number} {clock.get_kind_display()}",
+                "url": reverse("complaints:detail", args=[c.pk]),
+                "due_at": timezone.localtime(clock.due_at),
+                "overdue": overdue,
+                "meta": f"{unit} {countdown(clock.due_at, now)}".strip(),
+            }
+        )
+    return {
+        "title": _("投诉与报事"),
+        "items": items,
+        "more_url": reverse("complaints:list") + "?overdue=on",
+        "empty_text": _("暂无超时或即将到期的投诉。"),
+    }

@@ -17,7 +17,7 @@ exist. Registering the same URL name again replaces the entry.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -96,7 +96,7 @@ def registered_nav() -> list[NavEntry]:
     return sorted(_entries.values(), key=lambda e: (e.section != DESK, e.order, e.url_name))
 
 
-def _is_active(path: str, url: str) -> bool:
+def _matches(path: str, url: str) -> bool:
     if url == "/":
         return path == "/"
     return path.startswith(url)
@@ -121,9 +121,15 @@ def nav_for(request: HttpRequest, entries: Iterable[NavEntry] | None = None) -> 
             NavLink(
                 label=str(entry.label),
                 url=url,
-                active=_is_active(request.path, url),
+                active=False,
                 section=entry.section,
                 url_name=entry.url_name,
             )
         )
+    # Only the most specific entry is current: on /complaints/new/ that is
+    # 投诉受理, not also 投诉队列 at /complaints/.
+    matching = [link for link in links if _matches(request.path, link.url)]
+    if matching:
+        current = max(matching, key=lambda link: len(link.url))
+        links = [replace(link, active=link is current) for link in links]
     return links

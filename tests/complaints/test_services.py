@@ -288,3 +288,23 @@ def test_a_merged_duplicate_cannot_be_recategorised__CMP_02(file_complaint, fron
             by=frontdesk,
             reason="x",
         )
+
+
+def test_whoever_first_contacts_an_online_filing_owns_it__CMP_03(file_complaint, frontdesk):
+    c = file_complaint(by=None)
+
+    complaint_contact(complaint=c, by=frontdesk)
+    c.refresh_from_db()
+
+    assert c.received_by == frontdesk
+
+
+def test_a_group_report_can_only_be_marked_for_a_hot_complaint__CMP_08(file_complaint, manager):
+    from complaints.services import complaint_mark_done
+
+    hot, plain = file_complaint(hot=True), file_complaint()
+
+    complaint_mark_done(complaint=hot, clock="hot_report", by=manager, note="已报集团")
+    assert hot.clocks.get(kind="hot_report").done_at is not None
+    with pytest.raises(InvalidTransition):
+        complaint_mark_done(complaint=plain, clock="hot_report", by=manager, note="x")

@@ -48,8 +48,8 @@ def test_the_admin_entry_shows_for_is_staff_and_administrators(frontdesk, projec
     assert "管理后台" in labels_for(superuser)
 
 
-def test_residents_see_only_home_and_inbox(owner):
-    assert labels_for(owner) == ["首页", "通知"]
+def test_residents_see_home_inbox_and_their_complaints(owner):
+    assert labels_for(owner) == ["首页", "通知", "我的投诉"]
 
 
 def test_anonymous_users_get_no_navigation(db):
@@ -59,8 +59,8 @@ def test_anonymous_users_get_no_navigation(db):
 
 
 def test_an_entry_whose_url_does_not_resolve_is_hidden(frontdesk, scratch_nav):
-    scratch_nav("投诉", "complaints:list", roles=None, order=20)
-    assert "投诉" not in labels_for(frontdesk)
+    scratch_nav("未上线", "appraisal:dashboard", roles=None, order=20)
+    assert "未上线" not in labels_for(frontdesk)
 
 
 def test_a_module_entry_shows_once_its_url_resolves(frontdesk, manager, scratch_nav):
@@ -75,7 +75,16 @@ def test_entries_are_ordered_and_system_entries_come_last(frontdesk, scratch_nav
     frontdesk.save()
     scratch_nav("甲", "notifications-read-all", roles=ANYONE, order=5)
     labels = labels_for(frontdesk)
-    assert labels == ["首页", "甲", "通知", "客户资料", "管理后台", "API 文档"]
+    assert labels == [
+        "首页",
+        "甲",
+        "通知",
+        "客户资料",
+        "投诉受理",
+        "投诉队列",
+        "管理后台",
+        "API 文档",
+    ]
 
 
 def test_the_current_page_is_marked_active(frontdesk):
@@ -90,3 +99,14 @@ def test_the_sidebar_renders_the_entries(client, frontdesk):
     html = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("api-docs")}"' in html
     assert 'aria-current="page">首页' in html
+
+
+def test_only_the_most_specific_entry_is_current(rf, frontdesk):
+    from servicedesk.web.nav import nav_for
+
+    request = rf.get("/complaints/new/")
+    request.user = frontdesk
+
+    active = [link.label for link in nav_for(request) if link.active]
+
+    assert active == ["投诉受理"]

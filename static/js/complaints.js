@@ -1,0 +1,71 @@
+// Complaint desk: keyboard shortcuts and the intake's unit lookup. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  // Alt+S or Ctrl/Cmd+Enter saves a form marked data-hotkey-submit.
+  document.addEventListener("keydown", function (event) {
+    var save = (event.altKey && (event.key === "s" || event.key === "S")) ||
+      ((event.ctrlKey || event.metaKey) && event.key === "Enter");
+    if (!save) return;
+    var form = document.querySelector("form[data-hotkey-submit]");
+    if (!form) return;
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (form.requestSubmit) form.requestSubmit(button || undefined); else form.submit();
+  });
+
+  function pick(button) {
+    var form = button.closest("form");
+    if (!form) return;
+    var unit = form.querySelector("input[name=unit]");
+    if (unit) unit.value = button.dataset.unit || "";
+    var name = form.querySelector("input[name=reporter_name]");
+    if (name && button.dataset.name) name.value = button.dataset.name;
+    var phone = form.querySelector("input[name=reporter_phone]");
+    if (phone && button.dataset.phone) phone.value = button.dataset.phone;
+    var label = document.getElementById("picked-unit");
+    if (label) label.textContent = button.dataset.label || "";
+    var results = document.getElementById("lookup-results");
+    if (results) results.innerHTML = "";
+    // The unit's 90-day history (and repeat flag) reloads on this event.
+    document.body.dispatchEvent(new CustomEvent("unit-picked"));
+    var next = name && !button.dataset.name ? name : form.querySelector("[name=kind]");
+    if (next) next.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var button = target.closest(".lookup-pick");
+    if (button) {
+      event.preventDefault();
+      pick(button);
+    }
+  });
+
+  // In the lookup field: Enter picks the first match instead of submitting,
+  // ↓ moves into the list; in the list ↑/↓ move between matches.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLElement)) return;
+    var results = document.getElementById("lookup-results");
+    if (!results) return;
+    var picks = Array.prototype.slice.call(results.querySelectorAll(".lookup-pick"));
+    if (target.matches("[data-lookup]")) {
+      if (event.key === "Enter" && !event.ctrlKey && !event.altKey) {
+        event.preventDefault();
+        if (picks.length) pick(picks[0]);
+      } else if (event.key === "ArrowDown" && picks.length) {
+        event.preventDefault();
+        picks[0].focus();
+      }
+    } else if (target.classList.contains("lookup-pick")) {
+      var i = picks.indexOf(target);
+      if (event.key === "ArrowDown" && i < picks.length - 1) { event.preventDefault(); picks[i + 1].focus(); }
+      if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (i > 0) picks[i - 1].focus(); else document.querySelector("[data-lookup]").focus();
+      }
+    }
+  });
+})();
