@@ -441,3 +441,34 @@ class FirstQuestionFailure(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+
+def photo_path(instance: Photo, filename: str) -> str:
+    """Store uploads under generated names: the customer's file name is never a path."""
+    import uuid
+
+    return f"complaints/{instance.complaint_id}/{uuid.uuid4().hex}.img"
+
+
+class Photo(models.Model):
+    """A photo attached to a record (validated by content, size-capped, served as attachment)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("文件"), upload_to=photo_path)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    scope = Scope(project="complaint__project", unit="complaint__unit")
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
