@@ -349,3 +349,73 @@ def month_stats_report(queryset: QuerySet[Complaint], month: date) -> dict[str, 
             if r.count
         ],
     }
+
+
+def staff_service_record(user_ids: list[int], month: date) -> dict[int, dict[str, Any]]:
+    """Return, per staff member, the month's service data that appraisal offers as
+    deduction or bonus suggestions (CMP-22, APR 绩):
+
+    ``failures`` (first-question failures recorded against them, by kind),
+    ``owned`` (records they received that month), ``first_contact_on_time`` and
+    ``rectify_on_time`` (rates of the clocks of those records, %), and
+    ``valid_complaints`` (complaints whose root cause is 工作态度 that they received).
+    Three queries whatever the number of people.
+    """
+    from complaints.models import FirstQuestionFailure
+
+    start, end = month_bounds(month)
+    result: dict[int, dict[str, Any]] = {
+        uid: {
+            "failures": {},
+            "owned": 0,
+            "first_contact_on_time": None,
+            "rectify_on_time": None,
+            "valid_complaints": 0,
+        }
+        for uid in user_ids
+    }
+    failures = (
+        FirstQuestionFailure.objects.filter(
+            staff_id__in=user_ids, recorded_at__gte=start, recorded_at__lt=end
+        )
+        .values_list("staff_id", "kind")
+        .annotate(n=Count("id"))
+    )
+    for uid, kind, n in failures:
+        result[uid]["failures"][kind] = n
+    owned = (
+        Complaint.objects.filter(
+            received_by_id__in=user_ids, received_at__gte=start, received_at__lt=end
+        )
+        .exclude(status=Complaint.Status.MERGED)
+        .values("received_by_id")
+        .annotate(
+            n=Count("id"),
+            attitude=Count("id", filter=Q(category__code="service_attitude")),
+        )
+    )
+    for row in owned:
+        result[row["received_by_id"]]["owned"] = row["n"]
+        result[row["received_by_id"]]["valid_complaints"] = row["attitude"]
+    clocks = (
+        Clock.objects.filter(
+            complaint__received_by_id__in=user_ids,
+            complaint__received_at__gte=start,
+            complaint__received_at__lt=end,
+            kind__in=[Clock.Kind.FIRST_CONTACT, Clock.Kind.RECTIFY],
+        )
+        .filter(Q(done_at__isnull=False) | Q(due_at__lt=timezone.now()))
+        .values("complaint__received_by_id", "kind")
+        .annotate(
+            total=Count("id"),
+            on_time=Count("id", filter=Q(done_at__lte=F("due_at"))),
+        )
+    )
+    for row in clocks:
+        key = (
+            "first_contact_on_time"
+            if row["kind"] == Clock.Kind.FIRST_CONTACT
+            else "rectify_on_time"
+        )
+        result[row["complaint__received_by_id"]][key] = _rate(row["on_time"], row["total"])
+    return result
