@@ -411,11 +411,12 @@ def staff_service_record(user_ids: list[int], month: date) -> dict[int, dict[str
             on_time=Count("id", filter=Q(done_at__lte=F("due_at"))),
         )
     )
-    for row in clocks:
+    for clock_row in clocks:
         key = (
             "first_contact_on_time"
-            if row["kind"] == Clock.Kind.FIRST_CONTACT
+            if clock_row["kind"] == Clock.Kind.FIRST_CONTACT
             else "rectify_on_time"
         )
-        result[row["complaint__received_by_id"]][key] = _rate(row["on_time"], row["total"])
+        owner_id = clock_row["complaint__received_by_id"]
+        result[owner_id][key] = _rate(clock_row["on_time"], clock_row["total"])
     return result
