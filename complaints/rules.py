@@ -23,6 +23,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.MERGED: frozenset({Status.OPEN, Status.CONTACTED, Status.RECTIFIED}),
     Status.CLOSED: frozenset(),
 }
+# A complaint repeats when the same unit complained of the same root cause within
+# this many days before (the intake flag and the monthly repeat rate).
+REPEAT_WINDOW_DAYS = 90
 OPEN_STATUSES = frozenset({Status.OPEN, Status.CONTACTED, Status.RECTIFIED})
 SATISFIED_RESULTS = frozenset({"satisfied", "basically"})
 

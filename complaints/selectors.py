@@ -11,7 +11,7 @@ queries whatever the month's volume.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -195,7 +195,8 @@ def month_stats(queryset: QuerySet[Complaint], month: date) -> dict[str, Any]:
     clocks of those records done at or before their (possibly extended) due time
     ÷ clocks done, or still running past due at ``now``; ``None`` when none.
 
-    Five queries: one grouped count, reporters, callbacks, clocks, the policy.
+    ``repeat_rate``: see the comment at the key. Six queries: one grouped count,
+    reporters, callbacks, clocks, repeats, the policy.
     """
     start, end = month_bounds(month)
     now = timezone.now()
@@ -266,6 +267,16 @@ def month_stats(queryset: QuerySet[Complaint], month: date) -> dict[str, Any]:
     for kind in (Clock.Kind.FIRST_CONTACT, Clock.Kind.RECTIFY):
         met, due = counts.get(kind, (0, 0))
         on_time[kind] = _rate(met, due)
+    earlier = Complaint.objects.filter(
+        kind=Complaint.Kind.COMPLAINT,
+        unit=OuterRef("unit"),
+        category=OuterRef("category"),
+        received_at__lt=OuterRef("received_at"),
+        received_at__gte=OuterRef("received_at") - timedelta(days=rules.REPEAT_WINDOW_DAYS),
+    ).exclude(status=Status.MERGED)
+    repeats = records.filter(kind=Complaint.Kind.COMPLAINT, unit__isnull=False).aggregate(
+        complaints=Count("id"), repeated=Count("id", filter=Exists(earlier))
+    )
     target: Decimal = Policy.current().satisfaction_target
     return {
         "month": f"{month:%Y-%m}",
@@ -285,6 +296,9 @@ def month_stats(queryset: QuerySet[Complaint], month: date) -> dict[str, Any]:
         "target": float(target),
         "first_contact_on_time_rate": on_time[Clock.Kind.FIRST_CONTACT],
         "rectify_on_time_rate": on_time[Clock.Kind.RECTIFY],
+        # Complaints of the month whose unit raised the same root cause in the
+        # 90 days before ÷ the month's complaints with a unit (CMP-14).
+        "repeat_rate": _rate(repeats["repeated"], repeats["complaints"]),
     }
 
 

@@ -151,7 +151,7 @@ def test_month_stats_costs_a_few_queries_whatever_the_volume(frontdesk, file_com
             result = month_stats(Complaint.objects.all(), MARCH)
 
     assert result["total"] == 12
-    assert len(ctx.captured_queries) <= 5
+    assert len(ctx.captured_queries) <= 6  # count, reporters, callbacks, clocks, repeats, policy
 
 
 # --- The page --------------------------------------------------------------------------------
@@ -215,3 +215,22 @@ def test_the_monthly_statistics_report_prints_as_pdf(client, frontdesk, file_com
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_the_repeat_rate_counts_a_second_complaint_of_the_same_cause_within_90_days__CMP_14(
+    file_complaint,
+):
+    from datetime import date
+
+    from complaints.models import Complaint
+    from complaints.selectors import month_stats
+
+    with time_machine.travel(local("2025-03-20 10:00"), tick=False):
+        file_complaint()
+    with time_machine.travel(local("2025-05-10 10:00"), tick=False):
+        file_complaint()  # same unit, same cause, 51 days later: a repeat
+        file_complaint(category=Category.objects.get(code="vehicles"))  # another cause
+
+    stats = month_stats(Complaint.objects.all(), date(2025, 5, 1))
+
+    assert stats["repeat_rate"] == 50.0
