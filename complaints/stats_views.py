@@ -75,6 +75,7 @@ def stats_context(request: HttpRequest, month: date) -> dict[str, Any]:
         "target_text": _pct(target),
         "first_contact_text": _pct(stats["first_contact_on_time_rate"]),
         "rectify_text": _pct(stats["rectify_on_time_rate"]),
+        "repeat_text": _pct(stats["repeat_rate"]),
     }
 
 
@@ -94,6 +95,7 @@ def _workbook(context: dict[str, Any]) -> bytes:
     summary.append(["满意率目标（%）", stats["target"]])
     summary.append(["首次联系及时率（%）", stats["first_contact_on_time_rate"]])
     summary.append(["整改及时率（%）", stats["rectify_on_time_rate"]])
+    summary.append(["重复投诉率（%）", stats["repeat_rate"]])
     for title, key in (
         ("按类别", "category_rows"),
         ("按渠道", "channel_rows"),
