@@ -21,6 +21,7 @@ COPY . .
 # Production storage (hashed, compressed) needs its manifest at build time.
 RUN DJANGO_ENV=production DJANGO_ALLOWED_HOSTS=build \
     DJANGO_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-0123456789 \
+    VISITOR_ID_KEY=build-only-not-a-secret-0123456789 VISITOR_ID_HASH_KEY=build-only-not-a-secret-0123456789 \
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 1000 desk && mkdir -p /app/var && chown desk /app/var

@@ -225,6 +225,16 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Visitors' ID numbers (VIS-07): keys live outside the database ------------
+if PRODUCTION:
+    VISITOR_ID_KEY = env("VISITOR_ID_KEY")
+    VISITOR_ID_HASH_KEY = env("VISITOR_ID_HASH_KEY")
+    if len(VISITOR_ID_KEY) < 32 or len(VISITOR_ID_HASH_KEY) < 32:
+        raise ImproperlyConfigured("VISITOR_ID_KEY and VISITOR_ID_HASH_KEY (32+ characters).")
+else:
+    VISITOR_ID_KEY = env("VISITOR_ID_KEY", "dev-only-visitor-id-encryption-key-0123456789")
+    VISITOR_ID_HASH_KEY = env("VISITOR_ID_HASH_KEY", "dev-only-visitor-id-lookup-hash-key-0123456")
+
 # --- E-mail and SMS -----------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -14,6 +14,8 @@ PRODUCTION = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "x7-very-long-random-production-secret-for-the-deploy-check-0123456789",
     "DJANGO_ALLOWED_HOSTS": "desk.example.com",
+    "VISITOR_ID_KEY": "production-visitor-id-encryption-key-from-a-vault-01",
+    "VISITOR_ID_HASH_KEY": "production-visitor-id-hash-key-from-a-vault-0123456",
 }
 
 
@@ -35,7 +37,9 @@ def test_the_deploy_check_passes_under_production_settings_with_no_warnings():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "VISITOR_ID_KEY"]
+)
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
 
