@@ -16,4 +16,5 @@ urlpatterns = [
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("v1/", include(router.urls)),
     path("v1/", include("complaints.api.urls")),
+    path("v1/", include("visitors.api.urls")),
 ]
