@@ -131,6 +131,12 @@ def test_owner_files_desk_handles_owner_confirms(live_server, browser, desk_data
     shot(desk, "complaints-detail-closed")
     shot(owner, "complaints-portal-detail")
 
+    # The closed complaint shows in the month's statistics, satisfied (CMP-16).
+    desk.goto(f"{base}/complaints/stats/")
+    assert int(desk.locator("[data-testid=stats-total]").inner_text()) >= 1
+    assert desk.locator("[data-testid=stats-satisfaction]").inner_text().startswith("100")
+    shot(desk, "complaints-stats")
+
 
 @pytest.mark.django_db(transaction=True)
 def test_intake_lookup_fills_the_caller_and_flags_a_repeat(live_server, browser, desk_data):
