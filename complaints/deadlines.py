@@ -10,6 +10,7 @@ Marks make them idempotent: ``warned_at`` for warnings, ``escalated_due_at``
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -21,6 +22,7 @@ from complaints.models import Clock, Complaint, EscalationStep, Policy
 from servicedesk.core.events import event_for, record_events_bulk
 from servicedesk.core.models import StaffRole
 from servicedesk.deadlines.registry import deadline_check
+from servicedesk.notifications.models import Notification
 from servicedesk.notifications.services import notification_for, notify_bulk
 from servicedesk.workcal.recompute import register_provisional_recompute
 
@@ -122,12 +124,16 @@ def escalate_missed_clocks(now: datetime) -> int:
         Complaint.objects.filter(id__in=ids).update(escalation_level=level)
 
     recipients = _recipients_by_role(set(steps.values()), {r[5] for r in rows})
-    complaint_type = _complaint_type()
-    events, notes = [], []
+    # Translations and labels once per sweep, not once per row.
+    labels = {kind: str(label) for kind, label in Clock.Kind.choices}
+    reason_text, title_text = (
+        _("%(clock)s超时"),
+        _("%(number)s %(clock)s已超时，升级至第 %(level)s 级"),
+    )
+    events = []
+    messages: dict[int, list[Message]] = defaultdict(list)
     for row, level in zip(rows, level_of_row, strict=True):
         _id, kind, due_at, cid, number, project_id, unit_id, owner, _level = row
-        role = steps.get(level, "")
-        clock_label = Clock.Kind(kind).label
         events.append(
             event_for(
                 Complaint,
@@ -137,33 +143,78 @@ def escalate_missed_clocks(now: datetime) -> int:
                 unit_id=unit_id,
                 from_state=str(level - 1 if level > level_before[cid] else level),
                 to_state=str(level),
-                reason=_("%(clock)s超时") % {"clock": clock_label},
+                reason=reason_text % {"clock": labels[kind]},
                 data={"clock": kind, "due_at": due_at.isoformat()},
                 at=now,
             )
         )
-        title = _("%(number)s %(clock)s已超时，升级至第 %(level)s 级") % {
-            "number": number,
-            "clock": clock_label,
-            "level": level,
-        }
-        for user_id in recipients[(role, project_id)] | ({owner} if owner else set()):
+        title = title_text % {"number": number, "clock": labels[kind], "level": level}
+        message = Message(cid, number, f"escalated_{kind}", title, due_at, project_id)
+        for user_id in recipients[(steps.get(level, ""), project_id)] | (
+            {owner} if owner else set()
+        ):
+            messages[user_id].append(message)
+    record_events_bulk(events)
+    notify_bulk(notifications_or_digests(messages, now=now))
+    return len(rows)
+
+
+# Beyond this many escalations for one person in one sweep (a backlog after an
+# outage), they get one summary instead of a message per complaint.
+DIGEST_AFTER = 20
+
+
+@dataclass(frozen=True)
+class Message:
+    complaint_id: int
+    number: str
+    reason: str
+    title: str
+    deadline: datetime
+    project_id: int
+
+
+def notifications_or_digests(
+    messages: dict[int, list[Message]], *, now: datetime
+) -> list[Notification]:
+    """Return one notification per message, or one summary for a recipient's flood.
+
+    Every escalation is still an event on its complaint; what changes is that
+    nobody is sent 10 000 e-mails when the sweep catches up after an outage.
+    """
+    complaint_type = _complaint_type()
+    notes: list[Notification] = []
+    for recipient_id, mine in messages.items():
+        if len(mine) > DIGEST_AFTER:
+            numbers = sorted({m.number for m in mine})
             notes.append(
                 notification_for(
-                    user_id,
+                    recipient_id,
                     subject=None,
-                    content_type=complaint_type,
-                    object_id=str(cid),
-                    reason=f"escalated_{kind}",
-                    title=title,
-                    url=f"/complaints/{cid}/",
-                    deadline=due_at,
-                    project_id=project_id,
+                    reason="escalated_digest",
+                    title=_("本次检查共有 %(n)s 项投诉时限超时并已升级") % {"n": len(mine)},
+                    body="、".join(numbers[:30]) + ("……" if len(numbers) > 30 else ""),
+                    url="/complaints/?overdue=1",
+                    deadline=now,
+                    project_id=mine[0].project_id,
                 )
             )
-    record_events_bulk(events)
-    notify_bulk(notes)
-    return len(rows)
+            continue
+        notes.extend(
+            notification_for(
+                recipient_id,
+                subject=None,
+                content_type=complaint_type,
+                object_id=str(m.complaint_id),
+                reason=m.reason,
+                title=m.title,
+                url=f"/complaints/{m.complaint_id}/",
+                deadline=m.deadline,
+                project_id=m.project_id,
+            )
+            for m in mine
+        )
+    return notes
 
 
 @deadline_check("complaints.close_quiet")

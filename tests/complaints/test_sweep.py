@@ -18,6 +18,7 @@ from complaints.services import (
     complaint_transition,
 )
 from servicedesk.core.events import timeline
+from servicedesk.core.models import Event
 from servicedesk.deadlines.sweep import run_sweep
 from servicedesk.notifications.models import Notification
 from servicedesk.workcal.services import calendar_year_import
@@ -315,3 +316,22 @@ def test_the_sweep_costs_the_same_queries_for_5_or_50_overdue_complaints__CMP_11
     fifty = overdue_batch(50, "2025-09-02")
     assert fifty == five
     assert Complaint.objects.filter(escalation_level=1).count() == 55
+
+
+def test_a_backlog_sends_each_person_one_summary_not_a_flood__CMP_11(
+    file_complaint, supervisor, monkeypatch
+):
+    """After an outage every escalation is still logged, but nobody gets 25 messages."""
+    from complaints import deadlines
+
+    monkeypatch.setattr(deadlines, "DIGEST_AFTER", 3)
+    for _ in range(5):
+        file_at(file_complaint, at="2025-09-01 09:00")
+
+    with time_machine.travel(local("2025-09-01 09:31"), tick=False):
+        run_sweep(timezone.now(), only=COMPLAINT_CHECKS)
+
+    assert Event.objects.filter(action="escalated").count() == 5
+    mine = Notification.objects.filter(recipient=supervisor)
+    assert list(mine.values_list("reason", flat=True)) == ["escalated_digest"]
+    assert "5" in mine.get().title
