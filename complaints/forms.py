@@ -7,11 +7,14 @@ of the same name, so the page names the field and keeps what was typed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +29,9 @@ from complaints.models import (
     StandardAnswer,
     UrgencyLevel,
 )
-from servicedesk.core.models import Project, Unit
+from complaints.uploads import ACCEPT, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_RECORD, photos_check
+from complaints.uploads import FIELD as PHOTOS
+from servicedesk.core.models import Department, Project, Unit
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 DATETIME_INVALID = _("时间无效，请按 年-月-日 时:分 填写，如 2025-10-01 09:30。")
@@ -59,6 +64,56 @@ def apply_service_error(form: forms.Form, exc: ValidationError) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that lets the user pick several files (Django docs, "Uploading
+    multiple files")."""
+
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to six photos; each is checked by its content (``uploads.photos_check``).
+
+    ``cleaned_data`` is a list, empty when nothing was picked. Browsers never
+    re-fill a file input, so a page shown again with errors asks for the photos
+    again (``_field.html``).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("照片"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            _("JPEG、PNG 或 WebP，每张不超过 %(mb)s MB，每条记录最多 %(n)s 张。")
+            % {"mb": MAX_PHOTO_BYTES // (1024 * 1024), "n": MAX_PHOTOS_PER_RECORD},
+        )
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={
+                    "accept": ACCEPT,
+                    "data-max-bytes": MAX_PHOTO_BYTES,
+                    "data-max-files": MAX_PHOTOS_PER_RECORD,
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files: Sequence[Any] = data if isinstance(data, list | tuple) else [data]
+        files = [f for f in files if f]
+        if not files:
+            super().clean(None, initial)  # "required" when the field is
+            return []
+        single_file_clean = super().clean
+        cleaned = [single_file_clean(f, initial) for f in files]
+        try:
+            photos_check(cleaned)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict[PHOTOS]) from exc
+        return cleaned
 
 
 class UrgencyChoiceField(forms.ModelChoiceField):
@@ -116,6 +171,7 @@ class IntakeForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    photos = PhotosField()
 
     def __init__(self, *args: Any, projects: QuerySet[Project], units: QuerySet[Unit], **kw: Any):
         super().__init__(*args, **kw)
@@ -261,6 +317,41 @@ class FailureForm(forms.Form):
         )
 
 
+class PhotoAddForm(forms.Form):
+    photos = PhotosField(label=_("选择照片"), required=True)
+
+
+class SendToDepartmentForm(forms.Form):
+    """CMP-20: the summarised survey opinion goes to the responsible department."""
+
+    department = forms.ModelChoiceField(
+        label=_("责任部门"), queryset=Department.objects.all(), empty_label=_("（请选择）")
+    )
+    summary = forms.CharField(
+        label=_("意见汇总"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class OpinionPlanForm(forms.Form):
+    """CMP-20: the department's written rectification plan."""
+
+    plan = forms.CharField(
+        label=_("书面整改方案"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class PaymentNoticeForm(forms.Form):
+    """CMP-21: the fee of a paid special service, in yuan."""
+
+    fee = forms.DecimalField(
+        label=_("服务费（元）"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+
+
 # --- Owner portal ------------------------------------------------------------
 
 
@@ -282,6 +373,7 @@ class PortalForm(forms.Form):
     )
     location = forms.CharField(label=_("具体位置"), max_length=200, required=False)
     expectation = forms.CharField(label=_("您的期望"), max_length=200, required=False)
+    photos = PhotosField()
 
     def __init__(self, *args: Any, units: QuerySet[Unit], **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -221,6 +221,8 @@ def complaint_contact(*, complaint: Complaint, by: User, note: str = "") -> Comp
     """Record the first contact with the customer (CMP-05)."""
     complaint = _locked(complaint)
     _require_open(complaint)
+    if complaint.kind == Complaint.Kind.OPINION:
+        raise InvalidTransition(_("调查意见应汇总送达责任部门，而不是直接联系。"))
     now = timezone.now()
     _stop_clocks(complaint, Clock.Kind.FIRST_CONTACT, at=now)
     fields = []
@@ -588,6 +590,8 @@ def paid_service_notify_payment(*, complaint: Complaint, by: User, fee: Decimal)
     complaint = _locked(complaint)
     if complaint.kind != Complaint.Kind.PAID_SERVICE or complaint.status != Status.RECTIFIED:
         raise InvalidTransition(_("服务完成后才能发出缴费通知。"))
+    if complaint.payment_notice_at is not None:
+        raise InvalidTransition(_("缴费通知已于此前发出，不能重复发出。"))
     if fee is None or fee < 0 or fee != fee.quantize(Decimal("0.01")):
         raise ValidationError({"fee": _("服务费应为不小于 0 的金额，最多两位小数。")})
     complaint.fee = fee

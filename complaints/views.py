@@ -3,7 +3,12 @@
 Front desk (staff only: a resident gets 403, another project's record 404):
 - ``new`` intake, with ``lookup`` (unit by room or phone), ``history`` (the
   unit's last 90 days, repeat flag) and ``suggest`` (standard answers, CMP-15);
-- ``list`` the queue, ``detail`` one record, ``action`` every state change.
+- ``list`` the queue, ``detail`` one record, ``action`` every state change
+  (including "photos", CMP-20 "send-to-department" / "opinion-plan" and
+  CMP-21 "payment-notice").
+
+Photos (staff and residents, within their scope): ``photo`` serves one as an
+attachment, never inline; uploads are checked by content in ``complaints.uploads``.
 
 Owner portal (residents, their own units only, ORG-02):
 - ``portal`` list, ``portal-new`` file online (CMP-01), ``portal-detail``
@@ -27,14 +32,15 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from complaints import rules, services
+from complaints import rules, services, uploads
 from complaints.forms import (
     CallbackForm,
     ContactForm,
@@ -43,16 +49,28 @@ from complaints.forms import (
     IntakeForm,
     MarkDoneForm,
     MergeForm,
+    OpinionPlanForm,
+    PaymentNoticeForm,
+    PhotoAddForm,
     PortalCallbackForm,
     PortalForm,
     QueueFilterForm,
     RecategoriseForm,
     RectifyForm,
     ReplyForm,
+    SendToDepartmentForm,
     UnmergeForm,
     apply_service_error,
 )
-from complaints.models import Callback, Channel, Clock, Complaint, Reporter, StandardAnswer
+from complaints.models import (
+    Callback,
+    Channel,
+    Clock,
+    Complaint,
+    Photo,
+    Reporter,
+    StandardAnswer,
+)
 from complaints.selectors import complaint_overdue_q
 from servicedesk.core.events import timeline
 from servicedesk.core.models import Building, Event, Project, Resident, Unit
@@ -63,11 +81,22 @@ from servicedesk.web.identity import DeskIdentity, desk_identity
 Status = Complaint.Status
 PAGE_SIZE = 50
 LOOKUP_LIMIT = 10
-HISTORY_DAYS = 90  # the caller's history and the repeat flag at intake
+HISTORY_DAYS = rules.REPEAT_WINDOW_DAYS  # the caller's history and the repeat flag at intake
 SUGGEST_LIMIT = 5
 # Events a resident may follow in the portal; internal ones (CMP-22 failures,
 # root-cause corrections, merges) stay on the staff side.
-PORTAL_ACTIONS = frozenset({"filed", "status", "contacted", "replied", "extended", "callback"})
+PORTAL_ACTIONS = frozenset(
+    {
+        "filed",
+        "status",
+        "contacted",
+        "replied",
+        "extended",
+        "callback",
+        "photo_added",
+        "payment_notice",
+    }
+)
 PORTAL_REASONS = frozenset({"replied", "extended"})
 EVENT_LABELS = {
     "filed": "受理登记",
@@ -84,7 +113,12 @@ EVENT_LABELS = {
     "first_question_failure": "首问责任失职",
     "hot_report_done": "已上报集团",
     "onsite_done": "经理已到场",
+    "photo_added": "添加照片",
+    "opinion_plan": "书面整改方案",
+    "payment_notice": "缴费通知",
 }
+# The detail page's actions under "更多操作": that box opens when one of them failed.
+MORE_ACTIONS = frozenset({"extend", "recategorise", "merge", "unmerge", "failure"})
 STATUS_LABELS = dict(Complaint.Status.choices)
 RESULT_LABELS = dict(Callback.Result.choices) | dict(Callback.Outcome.choices)
 
@@ -108,6 +142,8 @@ def event_rows(events: list[Event], *, staff_view: bool) -> list[EventRow]:
             )
         elif e.action == "callback":
             change = str(RESULT_LABELS.get(e.to_state, e.to_state))
+        elif e.action == "payment_notice" and e.to_state:
+            change = _("服务费 %(fee)s 元") % {"fee": e.to_state}
         elif e.action == "extended" and e.to_state:
             try:
                 new = datetime.fromisoformat(e.to_state)
@@ -225,9 +261,10 @@ def _scoped_units(request: HttpRequest) -> QuerySet[Unit]:
     return scope_queryset(Unit.objects.select_related("project", "building"), request.user)
 
 
-def _intake_form(request: HttpRequest, data: Any = None) -> IntakeForm:
+def _intake_form(request: HttpRequest, data: Any = None, files: Any = None) -> IntakeForm:
     return IntakeForm(
         data,
+        files,
         projects=scope_queryset(Project.objects.order_by("code"), request.user),
         units=_scoped_units(request),
     )
@@ -306,7 +343,10 @@ def _intake_context(request: HttpRequest, form: IntakeForm) -> dict[str, Any]:
 def intake(request: HttpRequest) -> HttpResponse:
     """File a complaint, report or consultation at the desk (CMP-03)."""
     _require_staff(request)
-    form = _intake_form(request, request.POST if request.method == "POST" else None)
+    posted = request.method == "POST"
+    form = _intake_form(
+        request, request.POST if posted else None, request.FILES if posted else None
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         answer_now = "answer_now" in request.POST
@@ -344,6 +384,10 @@ def intake(request: HttpRequest) -> HttpResponse:
                             text=answer.text,
                             standard_answer=answer,
                         )
+                    # Last: files are written only once everything else succeeded.
+                    uploads.photos_add(
+                        complaint=complaint, uploads=data["photos"], by=_user(request)
+                    )
             except ValidationError as exc:
                 apply_service_error(form, exc)
             except services.InvalidTransition as exc:
@@ -547,6 +591,12 @@ def _action_forms(c: Complaint, bound: dict[str, forms.Form] | None = None) -> d
             staff=_staff_of(c.project_id),
             initial={"staff": c.received_by_id},
         ),
+        "photos": PhotoAddForm(prefix="photos"),
+        "send-to-department": SendToDepartmentForm(
+            prefix="send-to-department", initial={"department": c.department_id}
+        ),
+        "opinion-plan": OpinionPlanForm(prefix="opinion-plan"),
+        "payment-notice": PaymentNoticeForm(prefix="payment-notice"),
     }
     result.update(bound or {})
     return result
@@ -563,6 +613,9 @@ def _detail_context(
     now = timezone.now()
     clocks = [clock_view(k, now) for k in c.clocks.order_by("due_at")]
     kinds = {v.clock.kind for v in clocks if v.running}
+    opinion = c.kind == Complaint.Kind.OPINION
+    paid = c.kind == Complaint.Kind.PAID_SERVICE
+    awaiting_payment_notice = paid and c.payment_notice_at is None
     return {
         "c": c,
         "reporters": list(c.reporters.select_related("merged_from")),
@@ -579,7 +632,17 @@ def _detail_context(
         "action_error": action_error,
         "failed_action": failed_action.replace("-", "_"),
         "can_mark_done": bool(kinds & {Clock.Kind.HOT_REPORT, Clock.Kind.ONSITE}),
+        # An opinion is first sent to its department (CMP-20), not "contacted".
+        "can_contact": c.status == Status.OPEN and not opinion,
+        "can_send_to_department": opinion and c.status == Status.OPEN,
+        "can_receive_plan": opinion and c.status == Status.CONTACTED,
+        # A paid service is called back only after its payment notice (CMP-21).
+        "can_notify_payment": c.status == Status.RECTIFIED and awaiting_payment_notice,
+        "can_callback": c.status == Status.RECTIFIED and not awaiting_payment_notice,
+        "can_add_photos": c.status != Status.MERGED,
+        "photos": list(c.photos.all()),
         "is_open": c.is_open,
+        "more_actions": MORE_ACTIONS,
         "now": now,
         **_pdf_urls(c.pk),
     }
@@ -692,6 +755,30 @@ ACTIONS: dict[str, tuple[type[forms.Form], Handler, str]] = {
         ),
         "已记录首问责任失职。",
     ),
+    "photos": (
+        PhotoAddForm,
+        lambda r, c, d: uploads.photos_add(complaint=c, uploads=d["photos"], by=_user(r)),
+        "已添加照片。",
+    ),
+    "send-to-department": (
+        SendToDepartmentForm,
+        lambda r, c, d: services.opinion_send_to_department(
+            complaint=c, by=_user(r), department_id=d["department"].pk, summary=d["summary"]
+        ),
+        "已送达责任部门。",
+    ),
+    "opinion-plan": (
+        OpinionPlanForm,
+        lambda r, c, d: services.opinion_plan_receive(complaint=c, by=_user(r), plan=d["plan"]),
+        "已登记书面整改方案。",
+    ),
+    "payment-notice": (
+        PaymentNoticeForm,
+        lambda r, c, d: services.paid_service_notify_payment(
+            complaint=c, by=_user(r), fee=d["fee"]
+        ),
+        "已发出缴费通知。",
+    ),
 }
 
 
@@ -702,14 +789,12 @@ def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     _require_staff(request)
     c = get_scoped_or_404(_detail_queryset(), request.user, pk=pk)
     if name not in ACTIONS:
-        from django.http import Http404
-
         raise Http404
     form_class, handler, done = ACTIONS[name]
     kwargs: dict[str, Any] = {"prefix": name}
     if form_class is FailureForm:
         kwargs["staff"] = _staff_of(c.project_id)
-    form = form_class(request.POST, **kwargs)
+    form = form_class(request.POST, request.FILES, **kwargs)
     status = 400
     error = ""
     if form.is_valid():
@@ -765,29 +850,17 @@ def portal_new(request: HttpRequest) -> HttpResponse:
     """File online (CMP-01): channel online, reporter = the resident, no staff owner yet."""
     unit_ids = _require_resident(request)
     units = Unit.objects.filter(pk__in=unit_ids).select_related("project").order_by("number")
-    form = PortalForm(request.POST or None, units=units)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = PortalForm(
+        request.POST if posted else None, request.FILES if posted else None, units=units
+    )
+    if posted and form.is_valid():
         data = form.cleaned_data
         unit = data["unit"]
         resident = Resident.objects.filter(user=_user(request), unit=unit, is_active=True).first()
         try:
-            complaint = services.complaint_file(
-                project=unit.project,
-                kind=data["kind"],
-                unit=unit,
-                channel=Channel.objects.get(code="online"),
-                category=data["category"],
-                description=data["description"],
-                location=data["location"],
-                expectation=data["expectation"],
-                reporter_name=resident.name if resident else request.user.get_username(),
-                reporter_phone=str(resident.phone.national_number)
-                if resident and resident.phone
-                else "",
-                by=None,
-                resident=resident,
-                reporter_user=_user(request),
-            )
+            with transaction.atomic():
+                complaint = _portal_file(request, data, unit, resident)
         except ValidationError as exc:
             apply_service_error(form, exc)
         else:
@@ -798,6 +871,29 @@ def portal_new(request: HttpRequest) -> HttpResponse:
             return redirect("complaints:portal-detail", pk=complaint.pk)
     status = 400 if form.errors else 200
     return render(request, "complaints/portal_new.html", {"form": form}, status=status)
+
+
+def _portal_file(
+    request: HttpRequest, data: dict[str, Any], unit: Unit, resident: Resident | None
+) -> Complaint:
+    """File the owner's record and attach their photos, all or nothing."""
+    complaint = services.complaint_file(
+        project=unit.project,
+        kind=data["kind"],
+        unit=unit,
+        channel=Channel.objects.get(code="online"),
+        category=data["category"],
+        description=data["description"],
+        location=data["location"],
+        expectation=data["expectation"],
+        reporter_name=resident.name if resident else request.user.get_username(),
+        reporter_phone=str(resident.phone.national_number) if resident and resident.phone else "",
+        by=None,
+        resident=resident,
+        reporter_user=_user(request),
+    )
+    uploads.photos_add(complaint=complaint, uploads=data["photos"], by=_user(request))
+    return complaint
 
 
 def _portal_detail_context(
@@ -812,6 +908,7 @@ def _portal_detail_context(
         "can_confirm": c.status == Status.RECTIFIED,
         "callbacks": [cb for cb in c.callbacks.all() if cb.outcome == Callback.Outcome.REACHED],
         "action_error": error,
+        "photos": list(c.photos.all()),
         **_pdf_urls(c.pk),
     }
 
@@ -856,12 +953,39 @@ def portal_callback(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "complaints/portal_detail.html", context, status=status)
 
 
+# --- Photos ------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve one photo as a download: staff within their projects, residents for
+    their own units' records (ORG-01, ORG-02); anything else is a 404.
+
+    Always an attachment with the content type Pillow found at upload and
+    ``nosniff``: a file that is also valid HTML or SVG never renders in our origin.
+    """
+    p = get_scoped_or_404(Photo.objects.select_related("complaint"), request.user, pk=pk)
+    try:
+        handle = p.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=p.original_name, content_type=p.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    patch_cache_control(response, private=True)
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("", queue, name="list"),
     path("new/", intake, name="new"),
     path("lookup/", lookup, name="lookup"),
     path("history/", history, name="history"),
     path("suggest/", suggest, name="suggest"),
+    path("photos/<int:pk>/", photo, name="photo"),
     path("my/", portal, name="portal"),
     path("my/new/", portal_new, name="portal-new"),
     path("my/<int:pk>/", portal_detail, name="portal-detail"),

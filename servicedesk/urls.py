@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -18,7 +17,5 @@ admin.site.site_header = "客服部管理后台"
 admin.site.site_title = "客服部"
 admin.site.index_title = "规则与基础资料"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as such, not even in DEBUG: uploads (photos) go out
+# only through their scoped views, e.g. complaints:photo.

@@ -3,12 +3,23 @@ the views call one service each. Fields are listed explicitly."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from complaints.models import Callback, Category, Channel, Complaint, StandardAnswer, UrgencyLevel
+from complaints.models import (
+    Callback,
+    Category,
+    Channel,
+    Complaint,
+    Photo,
+    StandardAnswer,
+    UrgencyLevel,
+)
+from servicedesk.core.models import Department
 
 
 class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
@@ -28,7 +39,9 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
     # Plain strings, not enums, in the read schema: each enum then belongs to one
     # component (ComplaintCreateRequest), so OpenAPI enum names never collide with
     # other apps' ``kind``/``status`` choice sets.
-    kind = serializers.CharField(read_only=True, help_text="complaint | report | consultation")
+    kind = serializers.CharField(
+        read_only=True, help_text="complaint | report | consultation | opinion | paid_service"
+    )
     status = serializers.CharField(
         read_only=True, help_text="open | contacted | rectified | closed | merged"
     )
@@ -74,6 +87,58 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
             "provisional",
         ]
         read_only_fields = fields
+
+
+class ComplaintPhotoSerializer(serializers.ModelSerializer[Photo]):
+    """A photo: ``url`` downloads it (an attachment, with the stored content type)."""
+
+    name = serializers.CharField(source="original_name", read_only=True)
+    size = serializers.IntegerField(read_only=True, help_text="字节")
+    content_type = serializers.CharField(
+        read_only=True, help_text="image/jpeg | image/png | image/webp"
+    )
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["id", "name", "size", "content_type", "url"]
+        read_only_fields = fields
+
+    def get_url(self, photo: Photo) -> str:
+        path = reverse("complaints:photo", args=[photo.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    """``GET complaints/<id>/``: the list representation plus what only one record
+    needs: the responsible department, the paid service's fee (CMP-21) and photos."""
+
+    department: serializers.PrimaryKeyRelatedField[Department] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="责任部门 id"
+    )
+    fee = serializers.DecimalField(
+        max_digits=10, decimal_places=2, read_only=True, allow_null=True, help_text="服务费（元）"
+    )
+    payment_notice_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    photos = ComplaintPhotoSerializer(many=True, read_only=True)
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [
+            *ComplaintSerializer.Meta.fields,
+            "department",
+            "fee",
+            "payment_notice_at",
+            "photos",
+        ]
+        read_only_fields = fields
+
+
+class ComplaintPhotoUploadSerializer(serializers.Serializer[Any]):
+    """Multipart. The content is checked by ``complaints.uploads``, not trusted
+    from the declared type or the name."""
+
+    file = serializers.FileField(help_text="JPEG、PNG 或 WebP，每张不超过 5 MB，每条记录最多 6 张")
 
 
 class ComplaintCreateSerializer(serializers.Serializer[Any]):
@@ -194,6 +259,26 @@ class RecategoriseSerializer(serializers.Serializer[Any]):
         slug_field="code", queryset=Category.objects.filter(is_active=True)
     )
     reason = serializers.CharField()
+
+
+class SendToDepartmentSerializer(serializers.Serializer[Any]):
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), help_text="责任部门 id"
+    )
+    summary = serializers.CharField(help_text="意见汇总")
+
+
+class OpinionPlanSerializer(serializers.Serializer[Any]):
+    plan = serializers.CharField(help_text="责任部门的书面整改方案")
+
+
+class PaymentNoticeSerializer(serializers.Serializer[Any]):
+    fee = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        help_text='服务费（元），如 "150.00"',
+    )
 
 
 class StatsSerializer(serializers.Serializer[Any]):

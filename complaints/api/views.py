@@ -1,5 +1,9 @@
 """``complaints/`` (API.md): filing, the scoped list, actions, monthly stats, the PDF.
 
+Also photos (``POST complaints/<id>/photos/``, multipart field ``file``), survey
+opinions (CMP-20: ``send_to_department``, ``opinion_plan``) and paid services
+(CMP-21: ``payment_notice``).
+
 Every write goes through one service of ``complaints.services``; ``InvalidTransition``
 becomes 409 and a Django ``ValidationError`` a 400 with field errors.
 """
@@ -27,23 +31,30 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import selectors, services
+from complaints import selectors, services, uploads
 from complaints.api.serializers import (
     CallbackSerializer,
     ComplaintCreateSerializer,
+    ComplaintDetailSerializer,
+    ComplaintPhotoSerializer,
+    ComplaintPhotoUploadSerializer,
     ComplaintSerializer,
     ContactSerializer,
     ExtendSerializer,
     MergeSerializer,
+    OpinionPlanSerializer,
+    PaymentNoticeSerializer,
     RecategoriseSerializer,
     RectifySerializer,
     ReplySerializer,
+    SendToDepartmentSerializer,
     StatsSerializer,
 )
 from complaints.models import Callback, Channel, Complaint
@@ -198,7 +209,9 @@ def _action_schema(request: Any, summary: str) -> Any:
 
 @extend_schema_view(
     list=extend_schema(summary="投诉/报事/咨询列表（按调用者范围）"),
-    retrieve=extend_schema(summary="投诉详情"),
+    retrieve=extend_schema(
+        summary="投诉详情（另含责任部门、服务费与照片）", responses=ComplaintDetailSerializer
+    ),
     create=extend_schema(
         summary="受理登记（员工代登记，或业主在线提交）",
         request=ComplaintCreateSerializer,
@@ -222,10 +235,20 @@ class ComplaintViewSet(
 
     def get_queryset(self) -> models.QuerySet[Complaint]:
         # Both are scoped with scope_queryset: outside the caller's scope, a 404.
-        if self.action in ("list", "retrieve"):
+        if self.action == "retrieve":
+            # One record: all its columns (department, fee) and its photos, 2 queries.
+            return (
+                selectors.complaint_list(self.request.user).defer(None).prefetch_related("photos")
+            )
+        if self.action == "list":
             return selectors.complaint_list(self.request.user)
         # Actions only need the row (services re-read it under a lock).
         return scope_queryset(Complaint.objects.all(), self.request.user)
+
+    def get_serializer_class(self) -> type[Any]:
+        if self.action == "retrieve":
+            return ComplaintDetailSerializer
+        return ComplaintSerializer
 
     def _fresh(self, complaint: Complaint) -> Response:
         """Return the updated complaint's representation (one query)."""
@@ -429,6 +452,76 @@ class ComplaintViewSet(
                 reason=data["reason"],
             )
         return self._fresh(complaint)
+
+    @_action_schema(SendToDepartmentSerializer, "调查意见汇总送达责任部门（CMP-20）")
+    @action(detail=True, methods=["post"])
+    def send_to_department(self, request: Request, pk: str | None = None) -> Response:
+        complaint = self.get_object()
+        data = self._input(SendToDepartmentSerializer)
+        with service_errors():
+            services.opinion_send_to_department(
+                complaint=complaint,
+                by=request.user,  # type: ignore[arg-type]
+                department_id=data["department"].pk,
+                summary=data["summary"],
+            )
+        return self._fresh(complaint)
+
+    @_action_schema(OpinionPlanSerializer, "登记责任部门书面整改方案（CMP-20）")
+    @action(detail=True, methods=["post"])
+    def opinion_plan(self, request: Request, pk: str | None = None) -> Response:
+        complaint = self.get_object()
+        data = self._input(OpinionPlanSerializer)
+        with service_errors():
+            services.opinion_plan_receive(
+                complaint=complaint,
+                by=request.user,  # type: ignore[arg-type]
+                plan=data["plan"],
+            )
+        return self._fresh(complaint)
+
+    @_action_schema(PaymentNoticeSerializer, "特约服务发出缴费通知（CMP-21）")
+    @action(detail=True, methods=["post"])
+    def payment_notice(self, request: Request, pk: str | None = None) -> Response:
+        complaint = self.get_object()
+        data = self._input(PaymentNoticeSerializer)
+        with service_errors():
+            services.paid_service_notify_payment(
+                complaint=complaint,
+                by=request.user,  # type: ignore[arg-type]
+                fee=data["fee"],
+            )
+        return self._fresh(complaint)
+
+    @extend_schema(
+        summary="添加照片（multipart，字段 file；按内容校验，每张 ≤5 MB，每条 ≤6 张）",
+        request={"multipart/form-data": ComplaintPhotoUploadSerializer},
+        responses={
+            201: ComplaintPhotoSerializer,
+            400: OpenApiResponse(description="不是 JPEG/PNG/WebP、过大或超过张数（字段 file）"),
+            403: OpenApiResponse(description="角色无权操作"),
+            404: OpenApiResponse(description="不在调用者范围内"),
+            409: OpenApiResponse(description="已合并的记录"),
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        complaint = self.get_object()
+        data = self._input(ComplaintPhotoUploadSerializer)
+        try:
+            with conflict_on(services.InvalidTransition):
+                photo = uploads.photo_add(
+                    complaint=complaint,
+                    upload=data["file"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+        except DjangoValidationError as exc:
+            # The service names the form field ("photos"); here the field is "file".
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+            messages = errors.get(uploads.FIELD) or exc.messages
+            raise DRFValidationError({"file": messages}) from exc
+        body = ComplaintPhotoSerializer(photo, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     # -- reads --------------------------------------------------------------------------------
 

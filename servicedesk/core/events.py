@@ -6,12 +6,13 @@ as the change itself, so a change and its log row commit or roll back together.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from servicedesk.core.models import Event
@@ -70,9 +71,56 @@ def record_event(
     )
 
 
-def record_events_bulk(events: Iterable[Event]) -> list[Event]:
-    """Append many events in one statement (set-based deadline sweeps)."""
-    return Event.objects.bulk_create(list(events))
+# Columns written by the COPY fast path, in order.
+_COPY_COLUMNS = (
+    "content_type_id",
+    "object_id",
+    "project_id",
+    "unit_id",
+    "at",
+    "actor_id",
+    "action",
+    "from_state",
+    "to_state",
+    "reason",
+    "data",
+)
+# Below this many rows an ordinary INSERT is as quick and simpler.
+_COPY_FROM = 500
+
+
+def record_events_bulk(events: Iterable[Event]) -> int:
+    """Append many events at once (set-based deadline sweeps); return how many.
+
+    On PostgreSQL a large batch goes through COPY, which is several times
+    faster than building a 10 000-row INSERT (a backlog after an outage).
+    """
+    rows = list(events)
+    if connection.vendor != "postgresql" or len(rows) < _COPY_FROM:
+        Event.objects.bulk_create(rows)
+        return len(rows)
+    columns = ", ".join(_COPY_COLUMNS)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {Event._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for e in rows:
+            copy.write_row(
+                (
+                    e.content_type_id,
+                    e.object_id,
+                    e.project_id,
+                    e.unit_id,
+                    e.at,
+                    e.actor_id,
+                    e.action,
+                    e.from_state,
+                    e.to_state,
+                    e.reason,
+                    json.dumps(e.data, ensure_ascii=False),
+                )
+            )
+    return len(rows)
 
 
 def event_for(

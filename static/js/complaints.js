@@ -68,4 +68,29 @@
       }
     }
   });
+
+  // Photo inputs: list the chosen files with their sizes and flag what the server
+  // will refuse (too large, too many). A hint only: the server checks the content.
+  function size(bytes) {
+    return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + " MB" : Math.ceil(bytes / 1024) + " KB";
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.maxBytes) return;
+    var field = input.closest(".field");
+    var out = field && field.querySelector(".file-picks");
+    if (!out) return;
+    var maxBytes = Number(input.dataset.maxBytes);
+    var maxFiles = Number(input.dataset.maxFiles || 0);
+    var files = Array.prototype.slice.call(input.files || []);
+    var parts = files.map(function (f) {
+      return f.name + "（" + size(f.size) + (f.size > maxBytes ? "，超过 " + size(maxBytes) : "") + "）";
+    });
+    var tooMany = maxFiles && files.length > maxFiles;
+    var tooBig = files.some(function (f) { return f.size > maxBytes; });
+    out.textContent = parts.join("、") + (tooMany ? "；最多 " + maxFiles + " 张" : "");
+    out.hidden = files.length === 0;
+    out.classList.toggle("file-picks-bad", Boolean(tooMany || tooBig));
+  });
 })();

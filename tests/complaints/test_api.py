@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from complaints.models import Callback, Channel, Clock, Complaint, Reporter, StandardAnswer
 from complaints.services import complaint_contact, complaint_rectify
-from servicedesk.core.models import Role
+from servicedesk.core.models import Department, Role
 from tests.api import conftest as api_conftest
 from tests.complaints.conftest import local
 from tests.factories import ResidentFactory, StaffFactory, UnitFactory, UserFactory
@@ -493,3 +493,73 @@ def test_a_consultation_closes_when_answered__CMP_06(api_as, frontdesk, unit):
     response = act(client, c, "reply", text="物业费可通过业主门户缴纳。")
 
     assert response.json()["status"] == "closed"
+
+
+# --- Survey opinions (CMP-20) and paid services (CMP-21) ------------------------------
+
+
+def test_an_opinion_is_sent_to_its_department_and_its_plan_recorded__CMP_20(
+    api_as, manager, file_complaint
+):
+    engineering = Department.objects.create(code="engineering", name="工程部")
+    c = file_complaint(kind="opinion", description="希望增加夜间巡逻频次")
+    client = api_as(manager)
+
+    early_plan = act(client, c, "opinion_plan", plan="方案")
+    no_summary = act(client, c, "send_to_department", department=engineering.pk, summary="")
+    unknown = act(client, c, "send_to_department", department=999999, summary="汇总")
+    sent = act(client, c, "send_to_department", department=engineering.pk, summary="3 户反映")
+    again = act(client, c, "send_to_department", department=engineering.pk, summary="再送")
+    empty_plan = act(client, c, "opinion_plan", plan="")
+    planned = act(client, c, "opinion_plan", plan="夜间巡逻由 2 次增至 4 次")
+
+    assert early_plan.status_code == 409
+    assert no_summary.status_code == 400 and "summary" in no_summary.json()
+    assert unknown.status_code == 400 and "department" in unknown.json()
+    assert sent.status_code == 200 and sent.json()["status"] == "contacted"
+    assert set(sent.json()) == READ_FIELDS
+    assert again.status_code == 409
+    assert empty_plan.status_code == 400 and "plan" in empty_plan.json()
+    assert planned.status_code == 200
+    assert api_as(manager).get(f"{URL}{c.pk}/").json()["department"] == engineering.pk
+    assert not c.clocks.filter(kind=Clock.Kind.OPINION_PLAN, done_at__isnull=True).exists()
+
+
+def test_a_paid_service_payment_notice_comes_before_the_callback__CMP_21(
+    api_as, frontdesk, file_complaint
+):
+    c = file_complaint(kind="paid_service", description="代为清洗油烟机", category=None)
+    client = api_as(frontdesk)
+    too_early = act(client, c, "payment_notice", fee="150.00")
+    complaint_contact(complaint=c, by=frontdesk)
+    complaint_rectify(complaint=c, by=frontdesk, note="已清洗完毕")
+
+    callback_first = act(client, c, "callback", satisfied=True, confirmation="phone")
+    three_places = act(client, c, "payment_notice", fee="10.005")
+    negative = act(client, c, "payment_notice", fee="-1")
+    notice = act(client, c, "payment_notice", fee="150.00")
+    callback = act(client, c, "callback", satisfied=True, confirmation="phone")
+
+    assert too_early.status_code == 409
+    assert callback_first.status_code == 409
+    assert three_places.status_code == 400 and "fee" in three_places.json()
+    assert negative.status_code == 400 and "fee" in negative.json()
+    assert notice.status_code == 200
+    detail = client.get(f"{URL}{c.pk}/").json()
+    assert callback.status_code == 200 and callback.json()["status"] == "closed"
+    assert detail["fee"] == "150.00" and detail["payment_notice_at"] is not None
+    assert detail["kind"] == "paid_service" and detail["number"].startswith("TY-")
+
+
+def test_residents_and_other_projects_cannot_use_the_cmp_20_21_actions(
+    api_as, owner, outsider, file_complaint
+):
+    engineering = Department.objects.create(code="engineering", name="工程部")
+    c = file_complaint(kind="opinion")
+    data = {"department": engineering.pk, "summary": "汇总"}
+
+    assert act(api_as(owner), c, "send_to_department", **data).status_code == 403
+    assert act(api_as(outsider), c, "send_to_department", **data).status_code == 404
+    assert act(api_as(owner), c, "payment_notice", fee="1.00").status_code == 403
+    c.refresh_from_db()
+    assert c.status == Status.OPEN

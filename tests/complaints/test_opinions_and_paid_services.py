@@ -90,3 +90,23 @@ def test_a_fee_with_three_decimals_is_refused_naming_the_field__CMP_21(file_comp
         paid_service_notify_payment(complaint=c, by=frontdesk, fee=Decimal("10.005"))
 
     assert "fee" in err.value.message_dict
+
+
+def test_an_opinion_is_not_contacted_but_sent_to_the_department__CMP_20(file_complaint, frontdesk):
+    c = file_complaint(kind="opinion")
+
+    with pytest.raises(InvalidTransition):
+        complaint_contact(complaint=c, by=frontdesk)
+
+
+def test_a_payment_notice_goes_out_once__CMP_21(file_complaint, frontdesk):
+    c = file_complaint(kind="paid_service")
+    complaint_contact(complaint=c, by=frontdesk)
+    complaint_rectify(complaint=c, by=frontdesk, note="完成")
+    paid_service_notify_payment(complaint=c, by=frontdesk, fee=Decimal("80.00"))
+
+    with pytest.raises(InvalidTransition):
+        paid_service_notify_payment(complaint=c, by=frontdesk, fee=Decimal("1.00"))
+
+    c.refresh_from_db()
+    assert c.fee == Decimal("80.00")

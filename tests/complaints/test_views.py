@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -11,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Callback, Category, Channel, Clock, Complaint, StandardAnswer
+from complaints.services import complaint_contact, complaint_rectify
 from complaints.views import countdown
-from servicedesk.core.models import Role
+from servicedesk.core.models import Department, Role
 from tests.factories import ResidentFactory, StaffFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -431,3 +433,96 @@ def test_the_home_panel_shows_only_the_users_projects(client, outsider, file_com
     body = client.get(reverse("home")).content.decode()
     assert 'data-panel="complaints.due"' in body
     assert late.number not in body
+
+
+# --- Survey opinions (CMP-20) and paid services (CMP-21) ------------------------------
+
+
+def test_intake_offers_every_kind_and_files_an_opinion_and_a_paid_service__CMP_20_21(desk, unit):
+    body = desk.get(reverse("complaints:new")).content.decode()
+    for value, label in Complaint.Kind.choices:
+        assert f'<option value="{value}"' in body and str(label) in body
+    assert "调查意见" in body and "特约服务" in body
+
+    desk.post(reverse("complaints:new"), intake_data(unit, kind="opinion"))
+    desk.post(reverse("complaints:new"), intake_data(unit, kind="paid_service"))
+
+    opinion, paid = Complaint.objects.order_by("id")
+    assert opinion.kind == "opinion" and opinion.number.startswith("YJ-")
+    assert paid.kind == "paid_service" and paid.number.startswith("TY-")
+
+
+def test_an_opinion_is_sent_to_its_department_then_its_plan_recorded__CMP_20(desk, file_complaint):
+    engineering = Department.objects.create(code="engineering", name="工程部")
+    c = file_complaint(kind="opinion", description="希望增加夜间巡逻频次")
+    detail = reverse("complaints:detail", args=[c.pk])
+    body = desk.get(detail).content.decode()
+    assert "送达责任部门（CMP-20）" in body and "工程部" in body
+    assert "联系客户（CMP-05）" not in body  # an opinion goes to its department
+    assert "登记书面整改方案" not in body
+
+    # Errors name the field and keep what was typed.
+    response = act(desk, c, "send-to-department", {"department": engineering.pk, "summary": ""})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "意见汇总：" in body
+    assert f'<option value="{engineering.pk}" selected>' in body
+
+    response = act(
+        desk, c, "send-to-department", {"department": engineering.pk, "summary": "3 户反映巡逻不足"}
+    )
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.status == Complaint.Status.CONTACTED and c.department == engineering
+    assert c.clocks.filter(kind=Clock.Kind.OPINION_PLAN, done_at__isnull=True).exists()
+    body = desk.get(detail).content.decode()
+    assert "登记书面整改方案（CMP-20）" in body and "送达责任部门（CMP-20）" not in body
+
+    response = act(desk, c, "opinion-plan", {"plan": "夜间巡逻由 2 次增至 4 次"})
+    assert response.status_code == 302
+    assert not c.clocks.filter(kind=Clock.Kind.OPINION_PLAN, done_at__isnull=True).exists()
+    body = desk.get(detail).content.decode()
+    assert "书面整改方案" in body and "夜间巡逻由 2 次增至 4 次" in body
+
+    # Sending it again is a wrong-state action: the message, with 409, input kept.
+    response = act(desk, c, "send-to-department", {"department": engineering.pk, "summary": "再送"})
+    assert response.status_code == 409
+    assert "只有待处理的调查意见可以送达责任部门。" in response.content.decode()
+    assert "再送" in response.content.decode()
+
+
+def test_a_plan_before_the_opinion_was_sent_is_409__CMP_20(desk, file_complaint):
+    c = file_complaint(kind="opinion")
+
+    response = act(desk, c, "opinion-plan", {"plan": "方案"})
+
+    assert response.status_code == 409
+    assert "该调查意见尚未送达责任部门。" in response.content.decode()
+    assert act(desk, c, "opinion-plan", {"plan": ""}).status_code == 400
+
+
+def test_a_paid_service_sends_its_payment_notice_before_the_callback__CMP_21(
+    desk, frontdesk, file_complaint
+):
+    c = file_complaint(kind="paid_service", description="代为清洗油烟机", category=None)
+    detail = reverse("complaints:detail", args=[c.pk])
+    assert act(desk, c, "payment-notice", {"fee": "150.00"}).status_code == 409  # not done yet
+    complaint_contact(complaint=c, by=frontdesk)
+    complaint_rectify(complaint=c, by=frontdesk, note="已清洗完毕")
+    body = desk.get(detail).content.decode()
+    assert "发出缴费通知（CMP-21）" in body
+    assert "回访（CMP-12）" not in body  # the callback waits for the notice
+
+    response = act(desk, c, "payment-notice", {"fee": "150.005"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "服务费（元）：" in body and 'value="150.005"' in body
+    assert act(desk, c, "payment-notice", {"fee": "-1"}).status_code == 400
+
+    response = act(desk, c, "payment-notice", {"fee": "150.00"})
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.fee == Decimal("150.00") and c.payment_notice_at is not None
+    body = desk.get(detail).content.decode()
+    assert "发出缴费通知（CMP-21）" not in body and "回访（CMP-12）" in body
+    assert "150.00 元" in body and "服务费 150.00 元" in body

@@ -65,3 +65,34 @@ def test_a_system_event_has_no_actor__ORG_05(unit):
     event = record_event(unit, action="escalated", reason="deadline")
 
     assert event.actor is None
+
+
+@pytest.mark.parametrize("count", [3, 600])
+def test_bulk_events_keep_every_field_on_both_paths__ORG_05(unit, count):
+    """Few rows go through INSERT; on PostgreSQL a large batch goes through COPY."""
+    from servicedesk.core.events import event_for, record_events_bulk
+    from servicedesk.core.models import Unit
+
+    events = [
+        event_for(
+            Unit,
+            unit.pk,
+            action="escalated",
+            project_id=unit.project_id,
+            unit_id=unit.pk,
+            from_state="0",
+            to_state="1",
+            reason=f"首次联系超时 {n}",
+            data={"clock": "first_contact", "n": n},
+        )
+        for n in range(count)
+    ]
+
+    assert record_events_bulk(events) == count
+    last = Event.objects.filter(action="escalated").order_by("-id").first()
+    assert (last.reason, last.data, last.unit_id) == (
+        f"首次联系超时 {count - 1}",
+        {"clock": "first_contact", "n": count - 1},
+        unit.pk,
+    )
+    assert Event.objects.filter(action="escalated").count() == count
