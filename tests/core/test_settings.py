@@ -37,9 +37,7 @@ def test_the_deploy_check_passes_under_production_settings_with_no_warnings():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
-@pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "VISITOR_ID_KEY"]
-)
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "VISITOR_ID_KEY"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
 
