@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints import rules
 from complaints.models import (
     Callback,
     Category,
@@ -360,7 +361,9 @@ class PortalForm(forms.Form):
 
     unit = forms.ModelChoiceField(label=_("房号"), queryset=Unit.objects.none(), empty_label=None)
     kind = forms.ChoiceField(
-        label=_("类型"), choices=Complaint.Kind.choices, initial=Complaint.Kind.REPORT
+        label=_("类型"),
+        choices=[(k.value, k.label) for k in rules.RESIDENT_KINDS],
+        initial=Complaint.Kind.REPORT,
     )
     category = forms.ModelChoiceField(
         label=_("类别"),

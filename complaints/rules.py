@@ -23,6 +23,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.MERGED: frozenset({Status.OPEN, Status.CONTACTED, Status.RECTIFIED}),
     Status.CLOSED: frozenset(),
 }
+# What an owner may file online (CMP-01); survey opinions and paid services are
+# recorded by staff.
+RESIDENT_KINDS = (
+    Complaint.Kind.COMPLAINT,
+    Complaint.Kind.REPORT,
+    Complaint.Kind.CONSULTATION,
+)
 # A complaint repeats when the same unit complained of the same root cause within
 # this many days before (the intake flag and the monthly repeat rate).
 REPEAT_WINDOW_DAYS = 90

@@ -38,7 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import selectors, services, uploads
+from complaints import rules, selectors, services, uploads
 from complaints.api.serializers import (
     CallbackSerializer,
     ComplaintCreateSerializer,
@@ -289,6 +289,8 @@ class ComplaintViewSet(
             # A resident files online, for their own unit, as themselves (CMP-01, ORG-02).
             if unit is None:  # _unit_for_filing always finds a resident's unit
                 raise DRFValidationError({"unit": [_("请选择您的房号。")]})
+            if data.get("kind", Complaint.Kind.COMPLAINT) not in rules.RESIDENT_KINDS:
+                raise DRFValidationError({"kind": [_("业主可在线提交投诉、报事或咨询。")]})
             project = unit.project
             resident = (
                 Resident.objects.filter(user=user, unit=unit, is_active=True).order_by("id").first()

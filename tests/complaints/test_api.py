@@ -563,3 +563,15 @@ def test_residents_and_other_projects_cannot_use_the_cmp_20_21_actions(
     assert act(api_as(owner), c, "payment_notice", fee="1.00").status_code == 403
     c.refresh_from_db()
     assert c.status == Status.OPEN
+
+
+def test_an_owner_cannot_file_staff_only_kinds_online__CMP_01(api_as, owner, unit):
+    client = api_as(owner)
+
+    response = client.post(
+        "/api/v1/complaints/",
+        {"unit": unit.pk, "kind": "paid_service", "description": "代清洗油烟机"},
+        format="json",
+    )
+
+    assert response.status_code == 400 and "kind" in response.json()
