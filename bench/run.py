@@ -11,11 +11,17 @@ else a private SQLite file ``var/bench.sqlite3``. Migrates, seeds the SCALE proj
   list API and the desk's list page against the units baseline of the same run
   (ratio printed), and one ``sweep_deadlines`` over them: time and queries, on a
   fresh state inside a transaction that is rolled back (``--no-complaints`` skips).
+- visitors (200 000 past visits in SCALE, ~50 inside; ``visitors/scale.py``):
+  registering a visitor through POST /api/v1/visits/ (inside a transaction that
+  is rolled back) and the "inside now" list GET /api/v1/visits/?inside=true,
+  plus the first page and today's log, against the units baseline
+  (``--no-visitors`` skips).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -69,6 +75,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--no-complaints", action="store_true", help="skip the complaint rows")
+    parser.add_argument("--no-visitors", action="store_true", help="skip the visitor benchmarks")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -118,6 +125,9 @@ def main() -> None:
     median, p95 = timed(count, args.runs)
     print(f"{'COUNT(*) core_unit (reference)':40} {median:10.2f} {p95:8.2f} {1:8d}")
 
+    if not args.no_visitors:
+        bench_visitors(client, results["units list, page 1 (50 rows)"], args.runs)
+
     if not args.no_complaints:
         bench_complaints(client, staff, results["units list, page 1 (50 rows)"], args.runs)
 
@@ -164,6 +174,81 @@ def bench_complaints(
 
 class _Rollback(Exception):
     pass
+
+
+def bench_visitors(api: Client, baseline: tuple[float, float, int], runs: int) -> None:
+    """Registering a visitor and the visitor lists (VIS) against the units baseline.
+
+    Registrations run inside one transaction that is rolled back: SCALE keeps
+    its 200 000 + ~50 visits, and no event-log rows (which would make
+    ``seed_scale --reset`` refuse). The service's own ``atomic`` is then a
+    savepoint, so the figure excludes the COMMIT (fsync) of a real request.
+    """
+    from visitors.identity import check_char
+    from visitors.models import Visit
+
+    base_median, _, base_queries = baseline
+    total = Visit.objects.filter(project__code="SCALE").count()
+    inside = Visit.objects.filter(project__code="SCALE", status=Visit.Status.INSIDE).count()
+    print(f"\nvisits in SCALE: {total}; inside now: {inside}")
+    header = f"{'benchmark':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'x units':>8}"
+    print(header)
+
+    def line(name: str, median: float, p95: float, n: int, extra: str = "") -> None:
+        print(f"{name:40} {median:10.2f} {p95:8.2f} {n:8d} {median / base_median:7.2f}x{extra}")
+
+    today = timezone.localdate().isoformat()
+    lists = [
+        ("visits API inside now (?inside=true)", "/api/v1/visits/?inside=true"),
+        ("visits API list, page 1 (50 rows)", "/api/v1/visits/"),
+        ("visits API today's log (?date=today)", f"/api/v1/visits/?date={today}"),
+    ]
+    for name, url in lists:
+        response = api.get(url)
+        if response.status_code != 200:
+            print(f"{name:40} not available here (HTTP {response.status_code})")
+            continue
+        rows = len(response.json()["results"])
+
+        def fetch(url: str = url) -> None:
+            api.get(url)
+
+        median, p95 = timed(fetch, runs)
+        line(
+            name,
+            median,
+            p95,
+            queries(fetch),
+            f"   ({rows} rows; units {base_median:.2f} ms, {base_queries} queries)",
+        )
+
+    unit_id = Unit.objects.filter(project__code="SCALE").order_by("id").values_list("id", flat=True)
+    first17 = "11010519850312012"
+    body = json.dumps(
+        {
+            "visitor_name": "张伟",
+            "id_type": "resident_id",
+            "id_number": first17 + check_char(first17),
+            "host_unit": unit_id[0],
+            "purpose": "探亲",
+            "phone": "13812345678",
+        }
+    )
+
+    def register() -> None:
+        response = api.post("/api/v1/visits/", body, content_type="application/json")
+        if response.status_code != 201:
+            raise SystemExit(
+                f"POST /api/v1/visits/: HTTP {response.status_code} {response.content!r}"
+            )
+
+    try:
+        with transaction.atomic():
+            median, p95 = timed(register, runs)
+            line("visits API register (POST, rolled back)", median, p95, queries(register))
+            raise _Rollback
+    except _Rollback:
+        pass
 
 
 def sweep_once(now: datetime) -> None:

@@ -15,6 +15,7 @@ from datetime import date
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 RESIDENT_ID = "resident_id"
@@ -98,7 +99,7 @@ def validate_resident_id(number: str, *, today: date | None = None) -> str:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("身份证号码中的出生日期无效。"), code="birth") from None
-    if born > (today or date.today()) or born.year < 1900:  # noqa: DTZ011 - a calendar date
+    if born > (today or timezone.localdate()) or born.year < 1900:
         raise ValidationError(_("身份证号码中的出生日期无效。"), code="birth")
     if check_char(number[:17]) != number[17]:
         raise ValidationError(_("身份证号码校验位不正确，请核对。"), code="check")

@@ -130,6 +130,8 @@ class Visit(models.Model):
         indexes = [
             # "Visitors inside now" and today's log at the desk.
             models.Index(fields=["project", "status", "-registered_at"], name="visit_desk_idx"),
+            # Today's log and the daily 《访客登记表》: a project's visits of one day.
+            models.Index(fields=["project", "-registered_at"], name="visit_day_log_idx"),
             # The retention purge: visits whose number is still stored.
             models.Index(
                 fields=["registered_at"],

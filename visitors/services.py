@@ -92,6 +92,12 @@ def visit_register(
         errors["purpose"] = [_("请填写来访事由。")]
     if people_count < 1:
         errors["people_count"] = [_("人数至少为 1。")]
+    if pre_registration is not None and (
+        pre_registration.used_by_id is not None
+        or pre_registration.host_unit_id != getattr(host_unit, "pk", None)
+        or pre_registration.expected_on != timezone.localdate()
+    ):
+        errors["pre_registration"] = [_("该预约已使用、不是今天或不是该房号的预约。")]
     if errors:
         raise ValidationError(errors)
     id_hash = identity.lookup_hash(id_type, number)
@@ -152,7 +158,8 @@ def visit_consent(
     visit = _locked(visit)
     if visit.status != Status.PENDING:
         raise InvalidTransition(_("该登记已有被访人答复。"))
-    if method not in Visit.ConsentMethod.values:
+    # Advance consent comes only from a pre-registration, never from the desk.
+    if method not in Visit.ConsentMethod.values or method == Visit.ConsentMethod.PRE_REGISTERED:
         raise ValidationError({"method": [_("联系方式无效。")]})
     if not granted and not note.strip():
         raise ValidationError({"note": [_("请记录被访人拒绝的说明。")]})
@@ -202,6 +209,11 @@ def visit_amend(*, visit: Visit, by: User, field: str, new_value: str, reason: s
         raise ValidationError({"field": [_("该栏目不能更正。")]})
     if not reason.strip():
         raise ValidationError({"reason": [_("请填写更正原因。")]})
+    new_value = new_value.strip()
+    if field == "people_count" and not (new_value.isdigit() and int(new_value) >= 1):
+        raise ValidationError({"new_value": [_("人数应为不小于 1 的整数。")]})
+    if field in ("visitor_name", "purpose") and not new_value:
+        raise ValidationError({"new_value": [_("更正内容不能为空。")]})
     visit = _locked(visit)
     amendment = Amendment.objects.create(
         visit=visit,
@@ -223,19 +235,20 @@ def visit_amend(*, visit: Visit, by: User, field: str, new_value: str, reason: s
     return amendment
 
 
-def current_value(visit: Visit, field: str) -> object:
-    """Return the field as last corrected (the latest amendment wins)."""
+def current_value(visit: Visit, field: str) -> str:
+    """Return the field as last corrected, as text (the latest amendment wins)."""
     latest = [a for a in visit.amendments.all() if a.field == field]
-    return latest[-1].new_value if latest else getattr(visit, field)
+    return latest[-1].new_value if latest else str(getattr(visit, field))
 
 
 @transaction.atomic
 def id_reveal(*, visit: Visit, by: User, reason: str) -> str:
     """Return the full ID number to an authorised person, logging who, when, why (VIS-07)."""
-    from servicedesk.core.scoping import viewer_for
+    from servicedesk.core.scoping import scope_queryset, viewer_for
 
     viewer = viewer_for(by)
-    if not (
+    in_scope = scope_queryset(Visit.objects.filter(pk=visit.pk), by).exists()
+    if not in_scope or not (
         viewer.is_superuser or viewer.has_role(Role.SUPERVISOR, Role.MANAGER, Role.DUTY_MANAGER)
     ):
         from django.core.exceptions import PermissionDenied

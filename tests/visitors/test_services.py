@@ -191,3 +191,56 @@ def test_visitors_still_inside_after_the_day_are_flagged_once__VIS_04(register_v
         run_sweep(timezone.now() + timedelta(minutes=1))
 
     assert first is not None and Visit.objects.get().flagged_inside_at == first
+
+
+def test_a_pre_registration_serves_once_for_its_own_unit_and_day__VIS_03(
+    project, unit, owner, frontdesk
+):
+    from tests.factories import UnitFactory
+
+    resident = owner.residencies.get()
+    pre = pre_register(
+        resident=resident, by=owner, guest_name="张伟", expected_on=timezone.localdate()
+    )
+    elsewhere = UnitFactory(building__project=project, number="3-303")
+    values = dict(
+        project=project,
+        visitor_name="张伟",
+        id_type="resident_id",
+        id_number=resident_id(),
+        purpose="探亲",
+        by=frontdesk,
+    )
+
+    with pytest.raises(ValidationError) as err:
+        visit_register(**values, host_unit=elsewhere, pre_registration=pre)
+    assert "pre_registration" in err.value.message_dict
+    visit_register(**values, host_unit=unit, pre_registration=pre)
+    with pytest.raises(ValidationError):
+        visit_register(**values, host_unit=unit, pre_registration=pre)
+
+
+def test_the_desk_cannot_claim_advance_consent__VIS_03(register_visit, frontdesk):
+    visit = register_visit()
+
+    with pytest.raises(ValidationError):
+        visit_consent(visit=visit, by=frontdesk, granted=True, method="pre_registered")
+
+
+def test_a_correction_is_checked_like_the_entry__VIS_06(register_visit, frontdesk):
+    visit = register_visit()
+
+    with pytest.raises(ValidationError) as err:
+        visit_amend(visit=visit, by=frontdesk, field="people_count", new_value="0", reason="x")
+
+    assert "new_value" in err.value.message_dict
+
+
+def test_a_supervisor_of_another_project_cannot_reveal__VIS_07(register_visit, other_project):
+    from servicedesk.core.models import Role
+    from tests.factories import StaffFactory
+
+    stranger = StaffFactory(roles=[Role.SUPERVISOR], projects=[other_project]).user
+
+    with pytest.raises(PermissionDenied):
+        id_reveal(visit=register_visit(), by=stranger, reason="好奇")

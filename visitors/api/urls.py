@@ -1,5 +1,10 @@
-"""The visitors API under /api/v1/ (API.md)."""
+"""The visitors API under /api/v1/ (API.md ``visits/``)."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from visitors.api.views import VisitViewSet
+
+router = SimpleRouter()
+router.register("visits", VisitViewSet, basename="visits")
+
+urlpatterns = router.urls
