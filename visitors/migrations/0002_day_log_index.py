@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_sequence'),
-        ('visitors', '0001_initial'),
+        ("core", "0004_sequence"),
+        ("visitors", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['project', '-registered_at'], name='visit_day_log_idx'),
+            model_name="visit",
+            index=models.Index(fields=["project", "-registered_at"], name="visit_day_log_idx"),
         ),
     ]
