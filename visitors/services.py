@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,12 +13,23 @@ from django.utils.translation import gettext as _
 from servicedesk.core.events import record_event
 from servicedesk.core.models import Project, Resident, Role, Unit
 from servicedesk.core.numbering import next_value
+from servicedesk.core.scoping import scope_queryset, viewer_for
 from servicedesk.notifications.services import users_with_role
 from servicedesk.workcal.calendar import business_calendar
 from visitors import identity
 from visitors.models import Amendment, BlacklistEntry, IdReveal, PreRegistration, Visit
 
 Status = Visit.Status
+# Who may see a full ID number (VIS-07).
+REVEAL_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.DUTY_MANAGER)
+
+
+def may_reveal(user: User | AnonymousUser) -> bool:
+    """Return whether ``user`` may ask to see full ID numbers (VIS-07)."""
+    viewer = viewer_for(user)
+    return viewer.is_superuser or viewer.has_role(*REVEAL_ROLES)
+
+
 # Fields a correction may change (VIS-06); the ID number itself is re-registered.
 AMENDABLE = ("visitor_name", "phone", "people_count", "vehicle_plate", "purpose", "host_name")
 
@@ -244,15 +255,8 @@ def current_value(visit: Visit, field: str) -> str:
 @transaction.atomic
 def id_reveal(*, visit: Visit, by: User, reason: str) -> str:
     """Return the full ID number to an authorised person, logging who, when, why (VIS-07)."""
-    from servicedesk.core.scoping import scope_queryset, viewer_for
-
-    viewer = viewer_for(by)
     in_scope = scope_queryset(Visit.objects.filter(pk=visit.pk), by).exists()
-    if not in_scope or not (
-        viewer.is_superuser or viewer.has_role(Role.SUPERVISOR, Role.MANAGER, Role.DUTY_MANAGER)
-    ):
-        from django.core.exceptions import PermissionDenied
-
+    if not in_scope or not may_reveal(by):
         raise PermissionDenied(_("只有主管、经理和物业总值可以查看完整证件号。"))
     if not reason.strip():
         raise ValidationError({"reason": [_("请填写查看原因。")]})

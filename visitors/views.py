@@ -113,8 +113,7 @@ def can_see_originals(request: HttpRequest) -> bool:
 
 def can_reveal(request: HttpRequest) -> bool:
     """Who may ask for the full number (VIS-07); ``services.id_reveal`` decides again."""
-    viewer = viewer_for(request.user)
-    return viewer.is_superuser or viewer.has_role(Role.SUPERVISOR, Role.MANAGER, Role.DUTY_MANAGER)
+    return services.may_reveal(request.user)
 
 
 def _visits(user: Any) -> QuerySet[Visit]:

@@ -10,8 +10,6 @@ becomes 409 and a Django ``ValidationError`` a 400 with field errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -32,11 +30,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from complaints import rules, selectors, services, uploads
 from complaints.api.serializers import (
@@ -58,62 +55,18 @@ from complaints.api.serializers import (
     StatsSerializer,
 )
 from complaints.models import Callback, Channel, Complaint
-from servicedesk.api.base import Conflict, conflict_on
+from servicedesk.api.base import conflict_on, service_errors, staff_or_resident
 from servicedesk.core.models import Resident, Unit
 from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
 
 ONLINE = "online"
 
 
-# --- Errors --------------------------------------------------------------------------
-
-
-def drf_validation_error(exc: DjangoValidationError) -> DRFValidationError:
-    """Return the DRF 400 for a service's ``ValidationError``, keeping its field names."""
-    if hasattr(exc, "error_dict"):
-        return DRFValidationError(exc.message_dict)
-    return DRFValidationError({"non_field_errors": exc.messages})
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Map service exceptions: ``InvalidTransition`` → 409, ``ValidationError`` → 400."""
-    try:
-        with conflict_on(services.InvalidTransition):
-            yield
-    except DjangoValidationError as exc:
-        raise drf_validation_error(exc) from exc
-
-
 # --- Permissions ---------------------------------------------------------------------
-
-
-def _is_resident(viewer: Viewer) -> bool:
-    return bool(viewer.unit_ids) and not viewer.is_staff_member and not viewer.is_contractor
-
-
-class StaffOrResident(BasePermission):
-    """Staff, or residents (portal users with Resident rows). Contractors get 403."""
-
-    message = _("仅限员工或业主/住户访问。")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        viewer = viewer_for(request.user)
-        return viewer.is_staff_member or _is_resident(viewer)
-
 
 # Actions a resident may take: list/retrieve/create, and confirming a callback online.
 RESIDENT_ACTIONS = frozenset({"list", "retrieve", "create", "callback"})
-
-
-class ResidentActionsOnly(BasePermission):
-    """Staff may do everything; a resident only what ``RESIDENT_ACTIONS`` lists."""
-
-    message = _("仅限员工操作。")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        viewer = viewer_for(request.user)
-        return viewer.is_staff_member or getattr(view, "action", None) in RESIDENT_ACTIONS
+StaffOrResident = staff_or_resident(RESIDENT_ACTIONS)
 
 
 class PDFRenderer(BaseRenderer):
@@ -228,7 +181,7 @@ class ComplaintViewSet(
     records, residents their own units' (ORG-01, ORG-02); contractors get 403."""
 
     serializer_class = ComplaintSerializer
-    permission_classes = [IsAuthenticated, StaffOrResident, ResidentActionsOnly]
+    permission_classes = [IsAuthenticated, StaffOrResident]
     filterset_class = ComplaintFilter
     ordering_fields = ["id"]
     ordering = ["-id"]
@@ -307,7 +260,7 @@ class ComplaintViewSet(
             }
             if not extra["reporter_name"]:
                 raise DRFValidationError({"reporter_name": [_("该字段是必填项。")]})
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             complaint = services.complaint_file(
                 project=project,
                 kind=data["kind"],
@@ -353,7 +306,7 @@ class ComplaintViewSet(
     def contact(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(ContactSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.complaint_contact(complaint=complaint, by=request.user, note=data["note"])  # type: ignore[arg-type]
         return self._fresh(complaint)
 
@@ -362,7 +315,7 @@ class ComplaintViewSet(
     def reply(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(ReplySerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.complaint_reply(
                 complaint=complaint,
                 by=request.user,  # type: ignore[arg-type]
@@ -377,7 +330,7 @@ class ComplaintViewSet(
     def rectify(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(RectifySerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.complaint_rectify(
                 complaint=complaint,
                 by=request.user,  # type: ignore[arg-type]
@@ -391,7 +344,7 @@ class ComplaintViewSet(
     def extend(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(ExtendSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.complaint_extend(
                 complaint=complaint,
                 by=request.user,  # type: ignore[arg-type]
@@ -413,7 +366,7 @@ class ComplaintViewSet(
             if data["outcome"] != Callback.Outcome.REACHED:
                 raise DRFValidationError({"outcome": [_("在线确认时无需填写。")]})
             outcome, confirmation = Callback.Outcome.REACHED, Callback.Confirmation.PORTAL
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.complaint_callback(
                 complaint=complaint,
                 by=request.user,  # type: ignore[arg-type]
@@ -432,7 +385,7 @@ class ComplaintViewSet(
         into = self.get_queryset().filter(pk=data["into"]).first()
         if into is None:
             raise DRFValidationError({"into": [_("目标记录不存在或不在您的范围内。")]})
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.complaint_merge(
                 complaint=complaint,
                 into=into,
@@ -446,7 +399,7 @@ class ComplaintViewSet(
     def recategorise(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(RecategoriseSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.complaint_recategorise(
                 complaint=complaint,
                 category=data["category"],
@@ -460,7 +413,7 @@ class ComplaintViewSet(
     def send_to_department(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(SendToDepartmentSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.opinion_send_to_department(
                 complaint=complaint,
                 by=request.user,  # type: ignore[arg-type]
@@ -474,7 +427,7 @@ class ComplaintViewSet(
     def opinion_plan(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(OpinionPlanSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.opinion_plan_receive(
                 complaint=complaint,
                 by=request.user,  # type: ignore[arg-type]
@@ -487,7 +440,7 @@ class ComplaintViewSet(
     def payment_notice(self, request: Request, pk: str | None = None) -> Response:
         complaint = self.get_object()
         data = self._input(PaymentNoticeSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.paid_service_notify_payment(
                 complaint=complaint,
                 by=request.user,  # type: ignore[arg-type]
@@ -578,4 +531,4 @@ def _only_project(viewer: Viewer) -> Any:
     return Project.objects.get(pk=next(iter(viewer.project_ids)))
 
 
-__all__ = ["ComplaintViewSet", "Conflict", "drf_validation_error", "service_errors"]
+__all__ = ["ComplaintViewSet"]

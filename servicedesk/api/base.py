@@ -22,14 +22,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 
-from servicedesk.core.scoping import scope_queryset, viewer_for
+from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -106,3 +108,42 @@ __all__ = [
     "role_codes",
     "sees_project",
 ]
+
+
+def drf_validation_error(exc: DjangoValidationError) -> DRFValidationError:
+    """Return the DRF 400 for a service's ``ValidationError``, keeping its field names."""
+    if hasattr(exc, "error_dict"):
+        return DRFValidationError(exc.message_dict)
+    return DRFValidationError({"non_field_errors": exc.messages})
+
+
+@contextmanager
+def service_errors(*conflicts: type[BaseException]) -> Iterator[None]:
+    """Map a module's service exceptions to API answers: ``conflicts`` (its
+    ``InvalidTransition``) → 409, Django's ``ValidationError`` → 400 by field."""
+    try:
+        with conflict_on(*conflicts):
+            yield
+    except DjangoValidationError as exc:
+        raise drf_validation_error(exc) from exc
+
+
+def is_resident(viewer: Viewer) -> bool:
+    """A portal user living in a unit, acting as a resident (not staff, not contractor)."""
+    return bool(viewer.unit_ids) and not viewer.is_staff_member and not viewer.is_contractor
+
+
+def staff_or_resident(resident_actions: frozenset[str]) -> type[BasePermission]:
+    """Return a permission: staff may do everything, residents only ``resident_actions``
+    (ORG-02), contractors and users with no role nothing (403)."""
+
+    class StaffOrResident(BasePermission):
+        message = _("仅限员工操作；业主/住户只能进行本户相关的操作。")
+
+        def has_permission(self, request: Request, view: APIView) -> bool:
+            viewer = viewer_for(request.user)
+            if viewer.is_staff_member:
+                return True
+            return is_resident(viewer) and getattr(view, "action", None) in resident_actions
+
+    return StaffOrResident

@@ -8,12 +8,9 @@ The full ID number is in no response but ``reveal``'s (VIS-07).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
@@ -22,13 +19,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from servicedesk.api.base import conflict_on
-from servicedesk.core.models import Project, Resident, Role, Unit
+from servicedesk.api.base import service_errors, staff_or_resident
+from servicedesk.core.models import Project, Resident, Unit
 from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
 from visitors import selectors, services
 from visitors.api.serializers import (
@@ -43,45 +39,10 @@ from visitors.api.serializers import (
 )
 from visitors.models import Amendment, Visit
 
-# Roles that may see a full ID number (VIS-07); the service checks the same.
-REVEAL_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.DUTY_MANAGER)
-
-# --- Errors -----------------------------------------------------------------------------
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Map service exceptions: ``InvalidTransition`` → 409, ``ValidationError`` → 400."""
-    try:
-        with conflict_on(services.InvalidTransition):
-            yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise DRFValidationError(exc.message_dict) from exc
-        raise DRFValidationError({"non_field_errors": exc.messages}) from exc
-
-
 # --- Permissions ------------------------------------------------------------------------
 
-
-def _is_resident(viewer: Viewer) -> bool:
-    return bool(viewer.unit_ids) and not viewer.is_staff_member and not viewer.is_contractor
-
-
 # A resident reads the visits to their own unit(s); nothing else (ORG-02).
-RESIDENT_ACTIONS = frozenset({"list", "retrieve"})
-
-
-class StaffOrResidentReader(BasePermission):
-    """Staff may do everything; a resident only list/retrieve; contractors get 403."""
-
-    message = _("仅限员工操作；业主/住户只能查看到访本户的访客。")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        viewer = viewer_for(request.user)
-        if viewer.is_staff_member:
-            return True
-        return _is_resident(viewer) and getattr(view, "action", None) in RESIDENT_ACTIONS
+StaffOrResidentReader = staff_or_resident(frozenset({"list", "retrieve"}))
 
 
 # --- Filters ----------------------------------------------------------------------------
@@ -227,7 +188,7 @@ class VisitViewSet(
             ).first()
             if resident is None:
                 raise DRFValidationError({"host_resident": [_("被访住户不在该房号。")]})
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             visit = services.visit_register(
                 project=project,
                 visitor_name=data["visitor_name"],
@@ -283,7 +244,7 @@ class VisitViewSet(
     def consent(self, request: Request, pk: str | None = None) -> Response:
         visit = self.get_object()
         data = self._input(ConsentSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.visit_consent(
                 visit=visit,
                 by=request.user,  # type: ignore[arg-type]
@@ -298,7 +259,7 @@ class VisitViewSet(
     def sign_out(self, request: Request, pk: str | None = None) -> Response:
         visit = self.get_object()
         data = self._input(SignOutSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.visit_sign_out(
                 visit=visit,
                 by=request.user,  # type: ignore[arg-type]
@@ -311,7 +272,7 @@ class VisitViewSet(
     def amend(self, request: Request, pk: str | None = None) -> Response:
         visit = self.get_object()
         data = self._input(AmendSerializer)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             services.visit_amend(
                 visit=visit,
                 by=request.user,  # type: ignore[arg-type]
@@ -328,14 +289,13 @@ class VisitViewSet(
     )
     @action(detail=True, methods=["post"])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
-        viewer = viewer_for(request.user)
         visible = self.get_object()  # 404 outside the caller's projects, before the 403
-        if not (viewer.is_superuser or viewer.has_role(*REVEAL_ROLES)):
+        if not services.may_reveal(request.user):
             raise PermissionDenied(_("只有主管、经理和物业总值可以查看完整证件号。"))
         data = self._input(RevealSerializer)
         # The token is deferred in every read; load it only here.
         visit = Visit.objects.get(pk=visible.pk)
-        with service_errors():
+        with service_errors(services.InvalidTransition):
             number = services.id_reveal(
                 visit=visit,
                 by=request.user,  # type: ignore[arg-type]
@@ -346,4 +306,4 @@ class VisitViewSet(
         return response
 
 
-__all__ = ["VisitViewSet", "service_errors"]
+__all__ = ["VisitViewSet"]
