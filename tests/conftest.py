@@ -7,6 +7,9 @@ import pytest
 from servicedesk.core.models import Role
 from tests.factories import ProjectFactory, ResidentFactory, StaffFactory, UnitFactory, UserFactory
 
+# The browser journeys' fixtures (Debian Chromium via Playwright).
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture
 def project(db):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -15,49 +13,10 @@ from django.utils import timezone
 from complaints.models import Category, Channel, Complaint
 from complaints.services import complaint_file
 from servicedesk.core.models import Role
+from tests.browser import browser_marks, login, new_page, shot
 from tests.factories import ProjectFactory, ResidentFactory, StaffFactory, UnitFactory, UserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def allow_sync_db_in_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django would
-    # otherwise refuse the ORM calls the test makes while it is running.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(allow_sync_db_in_playwright):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def new_page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
+pytestmark = browser_marks
 
 
 @pytest.fixture
@@ -72,20 +31,6 @@ def desk_data(db):
     clerk = UserFactory(username="lina")
     StaffFactory(user=clerk, name="李娜", roles=[Role.FRONT_DESK], projects=[project])
     return {"project": project, "unit": unit, "owner": owner, "clerk": clerk}
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-12345678")
-    page.click(".login-card button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def shot(page, name):
-    directory = os.environ.get("SCREENSHOT_DIR")
-    if directory:
-        page.screenshot(path=f"{directory}/{name}.png", full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)
