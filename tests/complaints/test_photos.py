@@ -64,9 +64,10 @@ def big_png() -> SimpleUploadedFile:
 
 
 def downloaded(response) -> bytes:
-    body = b"".join(response.streaming_content)
-    response.close()
-    return body
+    # Consuming the stream closes the file; the test client does that with the
+    # close-DB-connections signal held off. Calling response.close() by hand
+    # would fire it and close the test's PostgreSQL connection.
+    return b"".join(response.streaming_content)
 
 
 @pytest.fixture
@@ -206,7 +207,7 @@ def test_photos_outside_the_viewers_scope_are_404__ORG_01_02(
     client.force_login(owner)  # the owner of 1-101: their own record only
     response = client.get(mine_url)
     assert response.status_code == 200
-    response.close()
+    assert downloaded(response)
     assert client.get(theirs_url).status_code == 404
     assert client.get(reverse("complaints:photo", args=[999999])).status_code == 404
 
