@@ -409,8 +409,13 @@ class QueueFilterForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("类别"), queryset=Category.objects.all(), required=False, empty_label=_("全部类别")
     )
-    building = forms.ModelChoiceField(
-        label=_("楼栋"), queryset=Unit.objects.none(), required=False, empty_label=_("全部楼栋")
+    # A code to type, not a list to pick from: a large estate has hundreds of
+    # buildings, and rendering them as <option>s dominated the page's cost.
+    building = forms.CharField(
+        label=_("楼栋号"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"placeholder": _("如 3"), "size": 4}),
     )
     date_from = forms.DateField(
         label=_("受理自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -420,9 +425,3 @@ class QueueFilterForm(forms.Form):
     )
     q = forms.CharField(label=_("编号/房号"), required=False, max_length=30)
     before = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-
-    def __init__(self, *args: Any, buildings: QuerySet[Any], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        field = self.fields["building"]
-        field.queryset = buildings  # type: ignore[attr-defined]
-        field.label_from_instance = lambda b: b.name  # type: ignore[attr-defined]

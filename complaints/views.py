@@ -73,7 +73,7 @@ from complaints.models import (
 )
 from complaints.selectors import complaint_overdue_q
 from servicedesk.core.events import timeline
-from servicedesk.core.models import Building, Event, Project, Resident, Unit
+from servicedesk.core.models import Event, Project, Resident, Unit
 from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
 from servicedesk.core.views import unit_search
 from servicedesk.web.identity import DeskIdentity, desk_identity
@@ -489,8 +489,7 @@ def _day_start(day: Any) -> datetime:
 def queue(request: HttpRequest) -> HttpResponse:
     """The desk's queue: filters, overdue rows first in colour, countdowns."""
     _require_staff(request)
-    buildings = scope_queryset(Building.objects.select_related("project"), request.user)
-    form = QueueFilterForm(request.GET or None, buildings=buildings)
+    form = QueueFilterForm(request.GET or None)
     now = timezone.now()
     qs = _queue_queryset(request.user)
     filters: dict[str, Any] = {}
@@ -508,7 +507,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if filters.get("category"):
         qs = qs.filter(category=filters["category"])
     if filters.get("building"):
-        qs = qs.filter(unit__building=filters["building"])
+        qs = qs.filter(unit__building__code=filters["building"].strip())
     if filters.get("date_from"):
         qs = qs.filter(received_at__gte=_day_start(filters["date_from"]))
     if filters.get("date_to"):

@@ -575,3 +575,24 @@ def test_an_owner_cannot_file_staff_only_kinds_online__CMP_01(api_as, owner, uni
     )
 
     assert response.status_code == 400 and "kind" in response.json()
+
+
+def test_the_fast_list_rows_equal_the_general_serializer_output(file_complaint, frontdesk):
+    """The hand-built list row must say exactly what DRF's fields would say."""
+    from complaints import selectors
+    from complaints.api.serializers import ComplaintSerializer
+
+    class General(ComplaintSerializer):
+        class Meta(ComplaintSerializer.Meta):
+            pass
+
+    c = file_complaint(hot=True)
+    complaint_contact(complaint=c, by=frontdesk)
+    row = selectors.complaint_list(frontdesk).get(pk=c.pk)
+
+    fast = ComplaintSerializer(row).data
+    general = General(row).data
+
+    assert fast == general
+    assert list(fast) == ComplaintSerializer.Meta.fields
+    assert fast["received_at"].endswith("+08:00")
