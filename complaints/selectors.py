@@ -130,6 +130,56 @@ def complaint_annotate(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     )
 
 
+def complaint_page(user: User | AnonymousUser) -> QuerySet[Complaint]:
+    """Return the complaints ``user`` may see, light: codes as columns, no subqueries.
+
+    For a page of the list: fetch it, then ``complaint_rows_fill`` adds the due
+    times and reporters in two flat queries. Measured on 100 000 complaints, the
+    eight correlated subqueries of ``complaint_annotate`` cost more to build in
+    Python than to run, most of a 50-row page's time (bench/README.md).
+    """
+    light = Complaint.objects.only(*LIST_COLUMNS).annotate(
+        project_code=F("project__code"),
+        unit_number=F("unit__number"),
+        channel_code=F("channel__code"),
+        category_code=F("category__code"),
+    )
+    return scope_queryset(light, user).order_by("-id")
+
+
+def complaint_rows_fill(rows: list[Complaint]) -> list[Complaint]:
+    """Set on each row what ``complaint_annotate`` would: due times, ``provisional``,
+    ``reporters_count`` and the first reporter. Two queries for the whole page."""
+    ids = [row.pk for row in rows]
+    due: dict[int, dict[str, Any]] = {pk: {} for pk in ids}
+    provisional: set[int] = set()
+    kinds = {kind: name for name, kind in DUE_FIELDS.items()}
+    for complaint_id, kind, due_at, is_provisional in Clock.objects.filter(
+        complaint_id__in=ids
+    ).values_list("complaint_id", "kind", "due_at", "provisional"):
+        if kind in kinds:
+            due[complaint_id][kinds[kind]] = due_at
+        if is_provisional:
+            provisional.add(complaint_id)
+    counts: dict[int, int] = dict.fromkeys(ids, 0)
+    first: dict[int, tuple[str, str]] = {}
+    for complaint_id, name, phone, merged_from in (
+        Reporter.objects.filter(complaint_id__in=ids)
+        .order_by("added_at", "id")
+        .values_list("complaint_id", "name", "phone", "merged_from_id")
+    ):
+        counts[complaint_id] += 1
+        if merged_from is None and complaint_id not in first:
+            first[complaint_id] = (name, phone)
+    for row in rows:
+        for name in DUE_FIELDS:
+            setattr(row, name, due[row.pk].get(name))
+        row.provisional = row.pk in provisional  # type: ignore[attr-defined]
+        row.reporters_count = counts[row.pk]  # type: ignore[attr-defined]
+        row.reporter_name, row.reporter_phone = first.get(row.pk, (None, None))  # type: ignore[attr-defined]
+    return rows
+
+
 def complaint_list(user: User | AnonymousUser) -> QuerySet[Complaint]:
     """Return the complaints ``user`` may see (ORG-01/02), annotated for the API."""
     return scope_queryset(complaint_annotate(Complaint.objects.all()), user).order_by("-id")

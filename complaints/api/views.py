@@ -194,9 +194,15 @@ class ComplaintViewSet(
                 selectors.complaint_list(self.request.user).defer(None).prefetch_related("photos")
             )
         if self.action == "list":
-            return selectors.complaint_list(self.request.user)
+            return selectors.complaint_page(self.request.user)
         # Actions only need the row (services re-read it under a lock).
         return scope_queryset(Complaint.objects.all(), self.request.user)
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            selectors.complaint_rows_fill(page)
+        return page
 
     def get_serializer_class(self) -> type[Any]:
         if self.action == "retrieve":

@@ -596,3 +596,24 @@ def test_the_fast_list_rows_equal_the_general_serializer_output(file_complaint, 
     assert fast == general
     assert list(fast) == ComplaintSerializer.Meta.fields
     assert fast["received_at"].endswith("+08:00")
+
+
+def test_a_list_page_filled_in_two_queries_says_what_the_annotated_row_says(
+    file_complaint, frontdesk, django_assert_num_queries
+):
+    from complaints import selectors
+    from complaints.api.serializers import ComplaintSerializer
+    from complaints.services import complaint_merge
+
+    master = file_complaint(hot=True, reporter_name="陈静")
+    duplicate = file_complaint(reporter_name="王珺")
+    complaint_merge(complaint=duplicate, into=master, by=frontdesk)
+    plain = file_complaint(kind="consultation", unit=None)
+
+    annotated = {r.pk: ComplaintSerializer(r).data for r in selectors.complaint_list(frontdesk)}
+    rows = list(selectors.complaint_page(frontdesk))
+    with django_assert_num_queries(2):
+        selectors.complaint_rows_fill(rows)
+
+    assert {r.pk: ComplaintSerializer(r).data for r in rows} == annotated
+    assert annotated[master.pk]["reporters_count"] == 2 and plain.pk in annotated
