@@ -75,7 +75,7 @@ from complaints.selectors import complaint_overdue_q
 from servicedesk.core.events import timeline
 from servicedesk.core.models import Event, Project, Resident, Unit
 from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
-from servicedesk.core.views import unit_search
+from servicedesk.core.selectors import unit_lookup
 from servicedesk.web.identity import DeskIdentity, desk_identity
 
 Status = Complaint.Status
@@ -421,19 +421,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     """Units and residents of the user's projects matching a room number or phone."""
     _require_staff(request)
     query = (request.GET.get("q") or request.GET.get("lookup") or "").strip()[:50]
-    units: list[Unit] = []
-    if query:
-        units = list(
-            unit_search(_scoped_units(request), query)
-            .prefetch_related(
-                Prefetch(
-                    "residents",
-                    queryset=Resident.objects.filter(is_active=True).order_by("kind", "name"),
-                    to_attr="active_residents",
-                )
-            )
-            .order_by("project__code", "number")[:LOOKUP_LIMIT]
-        )
+    units = unit_lookup(request.user, query, limit=LOOKUP_LIMIT)
     rows = []
     for unit in units:
         residents = [

@@ -55,7 +55,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from servicedesk.core.events import timeline
 from servicedesk.core.models import Project, Resident, Role, Unit
 from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
-from servicedesk.core.views import unit_search
+from servicedesk.core.selectors import unit_lookup
 from servicedesk.web.identity import DeskIdentity, desk_identity
 from servicedesk.workcal.calendar import business_calendar
 from visitors import identity, services
@@ -286,19 +286,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     """Units and their residents matching a room number or phone (htmx partial)."""
     _require_staff(request)
     query = (request.GET.get("q") or request.GET.get("lookup") or "").strip()[:50]
-    units: list[Unit] = []
-    if query:
-        units = list(
-            unit_search(_scoped_units(request), query)
-            .prefetch_related(
-                Prefetch(
-                    "residents",
-                    queryset=Resident.objects.filter(is_active=True).order_by("kind", "name"),
-                    to_attr="active_residents",
-                )
-            )
-            .order_by("project__code", "number")[:LOOKUP_LIMIT]
-        )
+    units = unit_lookup(request.user, query, limit=LOOKUP_LIMIT)
     return render(request, "visitors/_lookup.html", {"units": units, "query": query})
 
 

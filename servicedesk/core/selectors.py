@@ -52,3 +52,26 @@ def customer_record_context(unit: Unit) -> dict[str, Any]:
         "form_title": CUSTOMER_RECORD_TITLE,
         "serial": customer_record_serial(unit),
     }
+
+
+def unit_lookup(user: Any, query: str, *, limit: int = 20) -> list[Unit]:
+    """Return the user's units matching a room number, a phone tail or a name, each with
+    ``active_residents`` (owners first): the desk's caller and host look-up. Two queries."""
+    from servicedesk.core.scoping import scope_queryset
+    from servicedesk.core.views import unit_search
+
+    query = query.strip()[:50]
+    if not query:
+        return []
+    units = scope_queryset(Unit.objects.select_related("project", "building"), user)
+    return list(
+        unit_search(units, query)
+        .prefetch_related(
+            Prefetch(
+                "residents",
+                queryset=Resident.objects.filter(is_active=True).order_by("kind", "name"),
+                to_attr="active_residents",
+            )
+        )
+        .order_by("project__code", "number")[:limit]
+    )
