@@ -43,32 +43,6 @@
     }
   });
 
-  // In the lookup field: Enter picks the first match instead of submitting,
-  // ↓ moves into the list; in the list ↑/↓ move between matches.
-  document.addEventListener("keydown", function (event) {
-    var target = event.target;
-    if (!(target instanceof HTMLElement)) return;
-    var results = document.getElementById("lookup-results");
-    if (!results) return;
-    var picks = Array.prototype.slice.call(results.querySelectorAll(".lookup-pick"));
-    if (target.matches("[data-lookup]")) {
-      if (event.key === "Enter" && !event.ctrlKey && !event.altKey) {
-        event.preventDefault();
-        if (picks.length) pick(picks[0]);
-      } else if (event.key === "ArrowDown" && picks.length) {
-        event.preventDefault();
-        picks[0].focus();
-      }
-    } else if (target.classList.contains("lookup-pick")) {
-      var i = picks.indexOf(target);
-      if (event.key === "ArrowDown" && i < picks.length - 1) { event.preventDefault(); picks[i + 1].focus(); }
-      if (event.key === "ArrowUp") {
-        event.preventDefault();
-        if (i > 0) picks[i - 1].focus(); else document.querySelector("[data-lookup]").focus();
-      }
-    }
-  });
-
   // Photo inputs: list the chosen files with their sizes and flag what the server
   // will refuse (too large, too many). A hint only: the server checks the content.
   function size(bytes) {
