@@ -38,6 +38,7 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from complaints import rules, services, uploads
@@ -99,23 +100,23 @@ PORTAL_ACTIONS = frozenset(
 )
 PORTAL_REASONS = frozenset({"replied", "extended"})
 EVENT_LABELS = {
-    "filed": "受理登记",
-    "status": "状态变更",
-    "contacted": "联系客户",
-    "replied": "答复客户",
-    "extended": "延期",
-    "callback": "回访",
-    "merged_in": "并入重复投诉",
-    "merged_out": "撤销合并",
-    "recategorised": "更正类别",
-    "escalated": "超时升级",
-    "warned": "时限预警",
-    "first_question_failure": "首问责任失职",
-    "hot_report_done": "已上报集团",
-    "onsite_done": "经理已到场",
-    "photo_added": "添加照片",
-    "opinion_plan": "书面整改方案",
-    "payment_notice": "缴费通知",
+    "filed": gettext_lazy("受理登记"),
+    "status": gettext_lazy("状态变更"),
+    "contacted": gettext_lazy("联系客户"),
+    "replied": gettext_lazy("答复客户"),
+    "extended": gettext_lazy("延期"),
+    "callback": gettext_lazy("回访"),
+    "merged_in": gettext_lazy("并入重复投诉"),
+    "merged_out": gettext_lazy("撤销合并"),
+    "recategorised": gettext_lazy("更正类别"),
+    "escalated": gettext_lazy("超时升级"),
+    "warned": gettext_lazy("时限预警"),
+    "first_question_failure": gettext_lazy("首问责任失职"),
+    "hot_report_done": gettext_lazy("已上报集团"),
+    "onsite_done": gettext_lazy("经理已到场"),
+    "photo_added": gettext_lazy("添加照片"),
+    "opinion_plan": gettext_lazy("书面整改方案"),
+    "payment_notice": gettext_lazy("缴费通知"),
 }
 # The detail page's actions under "更多操作": that box opens when one of them failed.
 MORE_ACTIONS = frozenset({"extend", "recategorise", "merge", "unmerge", "failure"})
@@ -161,7 +162,7 @@ def event_rows(events: list[Event], *, staff_view: bool) -> list[EventRow]:
             )
         else:
             actor = _("客服") if hasattr(e.actor, "staff_profile") else _("您")
-        rows.append(EventRow(e, _(EVENT_LABELS.get(e.action, e.action)), change, actor))
+        rows.append(EventRow(e, str(EVENT_LABELS.get(e.action, e.action)), change, actor))
     return rows
 
 

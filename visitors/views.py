@@ -50,6 +50,7 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from servicedesk.core.events import timeline
@@ -79,12 +80,12 @@ LOG_LIMIT = 200
 PORTAL_LIMIT = 50
 PANEL_ITEMS = 8
 EVENT_LABELS = {
-    "registered": "登记",
-    "consent": "被访人答复",
-    "signed_out": "离开登记",
-    "amended": "更正",
-    "id_revealed": "查看完整证件号",
-    "flagged_inside": "当日未离开",
+    "registered": gettext_lazy("登记"),
+    "consent": gettext_lazy("被访人答复"),
+    "signed_out": gettext_lazy("离开登记"),
+    "amended": gettext_lazy("更正"),
+    "id_revealed": gettext_lazy("查看完整证件号"),
+    "flagged_inside": gettext_lazy("当日未离开"),
 }
 STATUS_LABELS = dict(Status.choices)
 
@@ -501,7 +502,7 @@ def _detail_context(
         events.append(
             {
                 "event": e,
-                "label": _(EVENT_LABELS.get(e.action, e.action)),
+                "label": str(EVENT_LABELS.get(e.action, e.action)),
                 "change": change,
                 "actor": staff_name(e.actor) if e.actor else _("系统"),
             }
