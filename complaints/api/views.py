@@ -55,7 +55,7 @@ from complaints.api.serializers import (
     StatsSerializer,
 )
 from complaints.models import Callback, Channel, Complaint
-from servicedesk.api.base import conflict_on, service_errors, staff_or_resident
+from servicedesk.api.base import action_schema, conflict_on, service_errors, staff_or_resident
 from servicedesk.core.models import Resident, Unit
 from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
 
@@ -147,17 +147,7 @@ class ComplaintFilter(django_filters.FilterSet):
 
 
 def _action_schema(request: Any, summary: str) -> Any:
-    return extend_schema(
-        summary=summary,
-        request=request,
-        responses={
-            200: ComplaintSerializer,
-            400: OpenApiResponse(description="字段错误"),
-            403: OpenApiResponse(description="角色无权操作"),
-            404: OpenApiResponse(description="不在调用者范围内"),
-            409: OpenApiResponse(description="当前状态不允许"),
-        },
-    )
+    return action_schema(request, summary, ComplaintSerializer)
 
 
 @extend_schema_view(

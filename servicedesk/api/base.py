@@ -147,3 +147,21 @@ def staff_or_resident(resident_actions: frozenset[str]) -> type[BasePermission]:
             return is_resident(viewer) and getattr(view, "action", None) in resident_actions
 
     return StaffOrResident
+
+
+def action_schema(request: Any, summary: str, response: Any) -> Any:
+    """OpenAPI of a record action (``POST /<resource>/<id>/<action>/``): the answers
+    every module's actions give (API.md conventions)."""
+    from drf_spectacular.utils import OpenApiResponse, extend_schema
+
+    return extend_schema(
+        summary=summary,
+        request=request,
+        responses={
+            200: response,
+            400: OpenApiResponse(description="字段错误"),
+            403: OpenApiResponse(description="角色无权操作"),
+            404: OpenApiResponse(description="不在调用者范围内"),
+            409: OpenApiResponse(description="当前状态不允许"),
+        },
+    )

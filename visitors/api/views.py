@@ -23,7 +23,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from servicedesk.api.base import service_errors, staff_or_resident
+from servicedesk.api.base import action_schema, service_errors, staff_or_resident
 from servicedesk.core.models import Project, Resident, Unit
 from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
 from visitors import selectors, services
@@ -86,17 +86,7 @@ class VisitFilter(django_filters.FilterSet):
 
 
 def _action_schema(request: Any, summary: str, response: Any = VisitDetailSerializer) -> Any:
-    return extend_schema(
-        summary=summary,
-        request=request,
-        responses={
-            200: response,
-            400: OpenApiResponse(description="字段错误"),
-            403: OpenApiResponse(description="角色无权操作"),
-            404: OpenApiResponse(description="不在调用者范围内"),
-            409: OpenApiResponse(description="当前状态不允许"),
-        },
-    )
+    return action_schema(request, summary, response)
 
 
 @extend_schema_view(
