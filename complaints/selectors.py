@@ -11,7 +11,7 @@ queries whatever the month's volume.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from complaints import rules
 from complaints.models import Callback, Category, Channel, Clock, Complaint, Policy, Reporter
 from servicedesk.core.models import Building, Department
 from servicedesk.core.scoping import scope_queryset
+from servicedesk.workcal.calendar import month_bounds
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -203,14 +204,6 @@ def parse_month(text: str) -> date:
     if year < 2000 or year > 2999:
         raise ValueError(text)
     return date(year, month, 1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """Return [start, end) of the local calendar month (Asia/Shanghai), as aware datetimes."""
-    tz = timezone.get_default_timezone()
-    start = datetime.combine(month.replace(day=1), time.min, tzinfo=tz)
-    after = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return start, datetime.combine(after, time.min, tzinfo=tz)
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

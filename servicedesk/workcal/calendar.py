@@ -255,3 +255,11 @@ def business_calendar() -> BusinessCalendar:
         days=days,
         loaded_years=years,
     )
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """Return [start, end) of the local calendar month of ``month``, as aware datetimes (CAL-01)."""
+    tz = local_zone()
+    start = datetime.combine(month.replace(day=1), time.min, tzinfo=tz)
+    after = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return start, datetime.combine(after, time.min, tzinfo=tz)
