@@ -78,7 +78,13 @@ def viewer_for(user: User | AnonymousUser) -> Viewer:
     cached = getattr(user, "_servicedesk_viewer", None)
     if cached is not None:
         return cached
-    from servicedesk.core.models import COMPANY_WIDE_ROLES, Resident, Role, StaffRole
+    from servicedesk.core.models import (
+        COMPANY_WIDE_ROLES,
+        STAFF_ROLES,
+        Resident,
+        Role,
+        StaffRole,
+    )
 
     if not user.is_authenticated or not user.is_active:
         viewer = Viewer(None, False, frozenset(), frozenset(), False)
@@ -86,7 +92,9 @@ def viewer_for(user: User | AnonymousUser) -> Viewer:
         roles = set(StaffRole.objects.filter(staff__user=user).values_list("role", flat=True))
         all_projects = bool(user.is_superuser or roles & COMPANY_WIDE_ROLES)
         project_ids: frozenset[int] = frozenset()
-        if not all_projects:
+        # Project membership counts for staff only: a contractor listed on a
+        # project sees what links to them, never the whole project.
+        if not all_projects and roles & STAFF_ROLES:
             project_ids = frozenset(
                 user.staff_profile.projects.values_list("id", flat=True)
                 if hasattr(user, "staff_profile")

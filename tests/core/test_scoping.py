@@ -123,3 +123,12 @@ def test_staff_sharing_two_projects_are_listed_once__ORG_01(project, other_proje
     visible = list(scope_queryset(StaffProfile.objects.all(), viewer))
 
     assert sorted(p.pk for p in visible) == sorted([viewer.staff_profile.pk, colleague.pk])
+
+
+def test_a_contractor_listed_on_a_project_does_not_see_the_whole_project__ORG_01(unit, project):
+    from servicedesk.core.models import Role, Unit
+    from servicedesk.core.scoping import scope_queryset
+    from tests.factories import StaffFactory
+
+    contractor = StaffFactory(roles=[Role.CONTRACTOR], projects=[project]).user
+    assert not scope_queryset(Unit.objects.all(), contractor).exists()
