@@ -23,7 +23,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.core.admin import ScopedAdminMixin
+from servicedesk.core.admin import ScopedAdminMixin, SingletonAdmin
 from servicedesk.core.models import Project
 from servicedesk.core.scoping import scope_queryset
 from visitors import identity, services
@@ -220,11 +220,5 @@ class BlacklistEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VisitorSettings)
-class VisitorSettingsAdmin(admin.ModelAdmin):
+class VisitorSettingsAdmin(SingletonAdmin):
     list_display = ["__str__", "retention_days"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not VisitorSettings.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

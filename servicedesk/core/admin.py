@@ -11,7 +11,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -37,6 +39,27 @@ class ScopedAdminMixin:
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         queryset = super().get_queryset(request)  # type: ignore[misc]
         return scope_queryset(queryset, request.user)
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    """The admin of a one-row settings model (``Model.current()`` creates it).
+
+    The list page goes straight to the one row, so there is nothing to add or
+    delete — and no "does the row exist" query on every admin page's sidebar.
+    """
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        row = self.model.current()
+        meta = self.model._meta
+        return redirect(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk]))
 
 
 class SpreadsheetAdmin(ImportExportModelAdmin):

@@ -91,8 +91,11 @@ def test_an_invalid_number_is_refused_by_the_blacklist_form__VIS_01(admin_client
 
 
 def test_visitor_settings_is_a_singleton(admin_client, db):
-    assert admin_client.get(reverse("admin:visitors_visitorsettings_add")).status_code == 200
-    settings = VisitorSettings.current()
+    # The list page opens the one row, creating it with the defaults if needed.
+    opened = admin_client.get(reverse("admin:visitors_visitorsettings_changelist"))
+    settings = VisitorSettings.objects.get()
+    assert opened.url == reverse("admin:visitors_visitorsettings_change", args=[settings.pk])
+    assert settings.retention_days == 180
 
     assert admin_client.get(reverse("admin:visitors_visitorsettings_add")).status_code == 403
     delete = admin_client.get(reverse("admin:visitors_visitorsettings_delete", args=[settings.pk]))
