@@ -124,13 +124,21 @@ def steady_state():
     cache.clear()
 
 
+# Module panels allowed more than one query, and how many more.
+# keys.desk: ``keys.selectors.desk_figures`` is two queries (loan counts by state,
+# lock changes awaiting sealing).
+EXTRA_PANEL_QUERIES = {"keys.desk": 1}
+
+
 def home_budget() -> int:
     """The home page's fixed cost (session, identity, calendar, notifications,
-    checks: 13) plus at most one query per module panel."""
+    checks: 13) plus at most one query per module panel (``EXTRA_PANEL_QUERIES``
+    for the few that need more)."""
     from servicedesk.web.panels import registered_panels
 
     module_panels = [p for p in registered_panels() if not p.key.startswith("core.")]
-    return 13 + len(module_panels)
+    extra = sum(EXTRA_PANEL_QUERIES.get(p.key, 0) for p in module_panels)
+    return 13 + len(module_panels) + extra
 
 
 def test_the_home_page_is_cheap(client, frontdesk, steady_state, django_assert_max_num_queries):
