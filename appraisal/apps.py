@@ -5,3 +5,26 @@ from django.utils.translation import gettext_lazy as _
 class AppraisalConfig(AppConfig):
     name = "appraisal"
     verbose_name = _("员工考核")
+
+    def ready(self) -> None:
+        from appraisal.views import pending_panel
+        from servicedesk.core.models import Role
+        from servicedesk.web.nav import register_nav
+        from servicedesk.web.panels import register_panel
+
+        # APR-07: the manager runs the appraisals, supervisors the checks, the
+        # general manager sees everyone; every staff member sees their own.
+        register_nav(
+            _("员工考核"),
+            "appraisal:dashboard",
+            roles=[Role.MANAGER, Role.SUPERVISOR, Role.GENERAL_MANAGER],
+            order=24,
+        )
+        register_nav(_("我的考核"), "appraisal:mine", roles=None, order=25)
+        register_panel(
+            "appraisal.pending",
+            "web/panels/due_list.html",
+            pending_panel,
+            roles=None,
+            order=40,
+        )

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("servicedesk.web.urls")),
     path("units/", include("servicedesk.core.urls")),
     path("complaints/", include("complaints.urls")),
+    path("appraisal/", include("appraisal.urls")),
     path("keys/", include("keys.urls")),
     path("visitors/", include("visitors.urls")),
     path("api/", include("servicedesk.api.urls")),
