@@ -17,4 +17,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/", include("complaints.api.urls")),
     path("v1/", include("visitors.api.urls")),
+    path("v1/", include("appraisal.api.urls")),
+    path("v1/", include("keys.api.urls")),
 ]
