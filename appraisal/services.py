@@ -74,7 +74,8 @@ def sees_everyone(user: User | AnonymousUser) -> bool:
 
 def visible_staff(user: User | AnonymousUser) -> QuerySet[StaffProfile]:
     """The people whose appraisal records ``user`` may see (APR-07): everyone for
-    the general manager; their department for managers and supervisors; else themselves."""
+    the general manager; their department (less its managers) for managers and
+    supervisors; else themselves."""
     staff = StaffProfile.objects.all()
     if sees_everyone(user):
         return staff
@@ -83,7 +84,12 @@ def visible_staff(user: User | AnonymousUser) -> QuerySet[StaffProfile]:
     if profile is None or not viewer.is_staff_member:
         return staff.none()
     if viewer.has_role(*CHECKER_ROLES) and profile.department_id is not None:
-        return staff.filter(department_id=profile.department_id)
+        # The department's people — not its managers, whom the general manager
+        # appraises — and oneself.
+        colleagues = staff.filter(department_id=profile.department_id).exclude(
+            role_assignments__role__in=MANAGER_ROLES
+        )
+        return (colleagues | staff.filter(pk=profile.pk)).distinct()
     return staff.filter(pk=profile.pk)
 
 

@@ -922,7 +922,10 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
             (d for d in department_list if d.pk == own),
             department_list[0] if department_list else None,
         )
+    # Nobody is on their own dashboard: their appraisal is someone else's to enter.
     staff = people.filter(department=department) if department else people.none()
+    if request.user.pk is not None:
+        staff = staff.exclude(user_id=request.user.pk)
     dash = selectors.monthly_dashboard(staff, month)
     # ``may_assess`` reads each person's roles (a manager is appraised from above):
     # one query for all of them, not one per row.

@@ -498,3 +498,10 @@ def test_refreshing_updates_pending_suggestions_but_not_decided_ones__CMP_22(
     assert again["first_question_failure"].points == d(3)
     assert again["valid_complaint"].points == d(2)  # decided: unchanged
     assert again["valid_complaint"].status == Suggestion.Status.REJECTED
+
+
+def test_the_departments_people_are_visible_to_its_supervisor_but_not_its_manager__APR_07(
+    boss, lead, clerk
+):
+    assert set(services.visible_staff(lead.user)) == {lead, clerk}
+    assert boss in set(services.visible_staff(boss.user))
