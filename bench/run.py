@@ -16,6 +16,14 @@ else a private SQLite file ``var/bench.sqlite3``. Migrates, seeds the SCALE proj
   is rolled back) and the "inside now" list GET /api/v1/visits/?inside=true,
   plus the first page and today's log, against the units baseline
   (``--no-visitors`` skips).
+- keys (20 000 keys and 1 000 loans in SCALE, 20 overdue; ``keys/scale.py``): the
+  key board page ``/keys/`` (plain, ``?q=`` tag prefix and exact room, ``?status=on_loan``)
+  and the API lists ``/api/v1/keys/`` and ``/api/v1/key-loans/``, against the units
+  baseline, plus the keys' deadline checks on a fresh state, rolled back
+  (``--no-keys`` skips).
+
+``--only keys,visitors`` runs only the named sections (units, visitors,
+complaints, keys); the units page-1 baseline is always measured.
 """
 
 from __future__ import annotations
@@ -69,6 +77,9 @@ def queries(fn: Callable[[], object]) -> int:
     return len(ctx.captured_queries)
 
 
+SECTIONS = ("units", "visitors", "complaints", "keys")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=100_000)
@@ -76,7 +87,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--no-complaints", action="store_true", help="skip the complaint rows")
     parser.add_argument("--no-visitors", action="store_true", help="skip the visitor benchmarks")
+    parser.add_argument("--no-keys", action="store_true", help="skip the key custody benchmarks")
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated sections to run ({','.join(SECTIONS)}); default all. "
+        "The units page-1 baseline always runs.",
+    )
     args = parser.parse_args()
+    only = set(SECTIONS) if not args.only else {s.strip() for s in args.only.split(",")}
+    if only - set(SECTIONS):
+        parser.error(f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}")
+
+    def wanted(section: str) -> bool:
+        return section in only and not getattr(args, f"no_{section}", False)
 
     call_command("migrate", verbosity=0)
     start = time.perf_counter()
@@ -99,17 +122,17 @@ def main() -> None:
     if len(get(first)["results"]) != 50:
         raise SystemExit("expected 50 rows on the first page")
 
-    url: str = first
-    for _ in range(49):
-        url = get(url)["next"]
-    deep = url
-
-    rows = [
-        ("units list, page 1 (50 rows)", lambda: get(first)),
-        ("units list, page 50 via cursor", lambda: get(deep)),
-        ("units list, filter number=3-1502", lambda: get("/api/v1/units/?number=3-1502")),
-        ("residents list, page 1 (50 rows)", lambda: get("/api/v1/residents/")),
-    ]
+    rows = [("units list, page 1 (50 rows)", lambda: get(first))]
+    if wanted("units"):
+        url: str = first
+        for _ in range(49):
+            url = get(url)["next"]
+        deep = url
+        rows += [
+            ("units list, page 50 via cursor", lambda: get(deep)),
+            ("units list, filter number=3-1502", lambda: get("/api/v1/units/?number=3-1502")),
+            ("residents list, page 1 (50 rows)", lambda: get("/api/v1/residents/")),
+        ]
     print(f"{'benchmark':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     results: dict[str, tuple[float, float, int]] = {}
     for name, fn in rows:
@@ -122,14 +145,19 @@ def main() -> None:
             cursor.execute("SELECT COUNT(*) FROM core_unit")
             return int(cursor.fetchone()[0])
 
-    median, p95 = timed(count, args.runs)
-    print(f"{'COUNT(*) core_unit (reference)':40} {median:10.2f} {p95:8.2f} {1:8d}")
+    if wanted("units"):
+        median, p95 = timed(count, args.runs)
+        print(f"{'COUNT(*) core_unit (reference)':40} {median:10.2f} {p95:8.2f} {1:8d}")
 
-    if not args.no_visitors:
-        bench_visitors(client, results["units list, page 1 (50 rows)"], args.runs)
+    baseline = results["units list, page 1 (50 rows)"]
+    if wanted("visitors"):
+        bench_visitors(client, baseline, args.runs)
 
-    if not args.no_complaints:
-        bench_complaints(client, staff, results["units list, page 1 (50 rows)"], args.runs)
+    if wanted("complaints"):
+        bench_complaints(client, staff, baseline, args.runs)
+
+    if wanted("keys"):
+        bench_keys(client, staff, baseline, args.runs)
 
 
 def bench_complaints(
@@ -251,11 +279,81 @@ def bench_visitors(api: Client, baseline: tuple[float, float, int], runs: int) -
         pass
 
 
-def sweep_once(now: datetime) -> None:
+def bench_keys(
+    api: Client, staff: StaffProfile, baseline: tuple[float, float, int], runs: int
+) -> None:
+    """The key board and the key APIs over 20 000 keys against the units baseline (KEY).
+
+    Each target is requested twice more to count its queries: the count must
+    not depend on the number of keys (the board's counts, its page and the
+    loan out now come in a fixed number of queries; ``keys/selectors.py``).
+    A page or API not written yet (404, or the placeholder stub) is skipped.
+    Then the keys' deadline checks run on a fresh state and are rolled back.
+    """
+    from keys.models import Key, Loan
+
+    base_median, base_p95, base_queries = baseline
+    now = timezone.now()
+    keys = Key.objects.filter(project__code="SCALE")
+    total = keys.count()
+    on_loan = keys.filter(status=Key.Status.ON_LOAN).count()
+    overdue = Loan.objects.filter(
+        project__code="SCALE", status=Loan.Status.OUT, due_at__lt=now
+    ).count()
+    print(f"\nkeys in SCALE: {total}; on loan: {on_loan}; overdue loans: {overdue}")
+    room = (
+        keys.filter(kind=Key.Kind.OWNER_SPARE, unit__isnull=False)
+        .order_by("tag")
+        .values_list("unit__number", flat=True)
+        .first()
+        or "1-101"
+    )
+    page = Client()
+    page.force_login(staff.user)
+    targets = [
+        ("keys board /keys/", page, "/keys/"),
+        ("keys board ?q=G-001 (tag prefix)", page, "/keys/?q=G-001"),
+        (f"keys board ?q={room} (room)", page, f"/keys/?q={room}"),
+        ("keys board ?status=on_loan", page, "/keys/?status=on_loan"),
+        ("keys API list, page 1", api, "/api/v1/keys/"),
+        (f"keys API ?search={room}", api, f"/api/v1/keys/?search={room}"),
+        ("keys API ?status=on_loan", api, "/api/v1/keys/?status=on_loan"),
+        ("key-loans API list, page 1", api, "/api/v1/key-loans/"),
+        ("key-loans API ?status=out", api, "/api/v1/key-loans/?status=out"),
+    ]
+    header = f"{'benchmark':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'x units':>8}"
+    print(header)
+    for name, who, url in targets:
+        response = who.get(url)
+        if response.status_code != 200 or len(response.content) < 300:
+            print(
+                f"{name:40} not available here (HTTP {response.status_code}, "
+                f"{len(response.content)} bytes); nothing measured"
+            )
+            continue
+        rows = ""
+        if response["Content-Type"].startswith("application/json"):
+            rows = f"{len(response.json().get('results', []))} rows; "
+
+        def fetch(who: Client = who, url: str = url) -> None:
+            who.get(url)
+
+        median, p95 = timed(fetch, runs)
+        n = queries(fetch)
+        print(
+            f"{name:40} {median:10.2f} {p95:8.2f} {n:8d} {median / base_median:7.2f}x"
+            f"   ({rows}units {base_median:.2f} ms, {base_queries} queries; p95 "
+            f"{p95 / base_p95:.2f}x)"
+        )
+    sweep_once(now, prefix="keys.")
+
+
+def sweep_once(now: datetime, prefix: str = "") -> None:
     """Run ``sweep_deadlines`` twice on a fresh state, then roll everything back.
 
     The first run escalates every overdue clock (one event and notification
     each); the second must find nothing (CMP-11: once per missed deadline).
+    ``prefix`` limits it to the checks whose name starts with it (e.g. "keys.").
     """
     from servicedesk.deadlines.registry import registered_checks
     from servicedesk.deadlines.sweep import run_sweep
@@ -266,6 +364,8 @@ def sweep_once(now: datetime) -> None:
             for label in ("first run (fresh state)", "second run (idempotent)"):
                 total_s, total_q, total_acted = 0.0, 0, 0
                 for check in registered_checks():
+                    if not check.name.startswith(prefix):
+                        continue
                     with CaptureQueriesContext(connection) as ctx:
                         start = time.perf_counter()
                         (outcome,) = run_sweep(now, only=[check.name])
