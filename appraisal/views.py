@@ -90,7 +90,15 @@ EVENT_LABELS = {
 }
 STATUS_LABELS = dict(Status.choices)
 MEASURE_LABELS = dict(Penalty.Measure.choices)
-ROW_ERROR = re.compile(r"^第 (\d+) 行：(.*)$", re.S)
+
+
+def _row_error() -> re.Pattern[str]:
+    """The services' "第 n 行：…" (in the active language) as a pattern, to put each
+    message on its row of the form."""
+    template = _("第 %(n)d 行：%(e)s")
+    before, _sep, rest = template.partition("%(n)d")
+    middle, _sep, after = rest.partition("%(e)s")
+    return re.compile(f"^{re.escape(before)}(\\d+){re.escape(middle)}(.*){re.escape(after)}$", re.S)
 
 
 def _user(request: HttpRequest) -> User:
@@ -626,7 +634,7 @@ def _apply_entry_error(
             continue
         for error in errors:
             for message in ValidationError(error).messages:
-                match = ROW_ERROR.match(message)
+                match = _row_error().match(message)
                 n = int(match.group(1)) if match else 0
                 if match and 1 <= n <= len(kept):
                     row = kept[n - 1]

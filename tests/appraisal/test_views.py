@@ -755,3 +755,16 @@ def test_a_service_error_about_a_row_is_shown_on_that_row__APR_02():
     # The service's second input row is the third row on screen.
     assert rows.forms[2].non_field_errors() == ["第 3 行：扣分须为正数，最多两位小数。"]
     assert form.errors["bonus"] == ["嘉奖加分为 0，或 1 至 10 分。"]
+
+
+def test_row_errors_find_their_row_in_english_too():
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from appraisal.views import _row_error
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            message = gettext("第 %(n)d 行：请填写扣分原因。") % {"n": 2}
+            match = _row_error().match(message)
+            assert match is not None and match.group(1) == "2", language
