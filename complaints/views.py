@@ -77,6 +77,11 @@ from servicedesk.core.events import timeline
 from servicedesk.core.models import Event, Project, Resident, Unit
 from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
 from servicedesk.core.selectors import unit_lookup
+from servicedesk.security.filing import (
+    filing_allowed,
+    filing_refused_message,
+    filing_retry_after,
+)
 from servicedesk.web.identity import DeskIdentity, desk_identity
 
 Status = Complaint.Status
@@ -843,6 +848,12 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         request.POST if posted else None, request.FILES if posted else None, units=units
     )
     if posted and form.is_valid():
+        # Outside the filing's transaction, so a refused or failed filing still counts.
+        if not filing_allowed(_user(request).pk):
+            form.add_error(None, filing_refused_message())  # the typed text is kept
+            response = render(request, "complaints/portal_new.html", {"form": form}, status=429)
+            response["Retry-After"] = str(filing_retry_after())
+            return response
         data = form.cleaned_data
         unit = data["unit"]
         resident = Resident.objects.filter(user=_user(request), unit=unit, is_active=True).first()

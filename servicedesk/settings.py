@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -287,6 +288,26 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# --- Content-Security-Policy (hardening) -------------------------------------
+# django-csp 4.x. No inline script anywhere: every page loads its JavaScript from
+# static/ (data for scripts goes through json_script). Style attributes stay
+# allowed (our admin import notice, DRF's browsable API, import-export and
+# simple-history templates use them); <style> elements do not (sheets: static/).
+# The only exception is /api/docs/ (servicedesk/api/urls.py). docs/security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # QR codes are data: URIs
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -298,3 +319,18 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Abuse limits (hardening) -------------------------------------------------
+# Operational limits, not regulation numbers, so they are settings (read at call
+# time by servicedesk.security, so tests can override them). Windows are fixed.
+# Proxies in front of the app that append to X-Forwarded-For; 0 = use REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# Failed logins (web form and API token) per username+IP and per IP in the window.
+LOGIN_FAILURES_PER_USER_IP = envint("LOGIN_FAILURES_PER_USER_IP", 10)
+LOGIN_FAILURES_PER_IP = envint("LOGIN_FAILURES_PER_IP", 50)
+LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Online filings (portal form and resident API) per resident user in the window.
+PORTAL_FILINGS_PER_USER = envint("PORTAL_FILINGS_PER_USER", 10)
+PORTAL_FILING_WINDOW_SECONDS = envint("PORTAL_FILING_WINDOW_SECONDS", 60 * 60)
+# The app registers the purge of expired rate counters as a deadline check.
+INSTALLED_APPS += ["servicedesk.security"]

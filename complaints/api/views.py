@@ -58,6 +58,7 @@ from complaints.models import Callback, Channel, Complaint
 from servicedesk.api.base import action_schema, conflict_on, service_errors, staff_or_resident
 from servicedesk.core.models import Resident, Unit
 from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
+from servicedesk.security.filing import FilingThrottled, filing_allowed
 
 ONLINE = "online"
 
@@ -256,6 +257,9 @@ class ComplaintViewSet(
             }
             if not extra["reporter_name"]:
                 raise DRFValidationError({"reporter_name": [_("该字段是必填项。")]})
+            # The portal's limit on online filings, shared with the portal form.
+            if not filing_allowed(user.pk):
+                raise FilingThrottled()
         with service_errors(services.InvalidTransition):
             complaint = services.complaint_file(
                 project=project,

@@ -343,3 +343,31 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last}"
+
+
+class RateCounter(models.Model):
+    """Fixed-window hit counters behind the abuse limits (servicedesk.security.ratelimit).
+
+    Written only by ``ratelimit.hit``'s single upsert, so concurrent hits on one
+    key serialise on the (key, window_start) row and cannot overshoot the limit.
+    """
+
+    # e.g. "login:user-ip:<sha256>", "portal-file:<user id>"; never a password.
+    key = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    # When the window ends; the purge check deletes rows past it.
+    expires_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)  # hits in the window
+
+    class Meta:
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+        constraints = [
+            # The upsert's conflict target: one row per key and window.
+            models.UniqueConstraint(fields=["key", "window_start"], name="ratecounter_key_window")
+        ]
+        # For the purge check security.purge_rate_counters.
+        indexes = [models.Index(fields=["expires_at"], name="ratecounter_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

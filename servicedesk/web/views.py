@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.notifications.models import Notification
 from servicedesk.notifications.services import mark_read
+from servicedesk.security.login import ThrottledAuthenticationForm
+from servicedesk.security.ratelimit import retry_after
 from servicedesk.web.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from servicedesk.web.identity import desk_identity
 from servicedesk.web.panels import panels_for
@@ -92,6 +94,15 @@ class DeskLoginView(LoginView):
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    # Failed logins are limited and logged (servicedesk.security.login).
+    form_class = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if isinstance(form, ThrottledAuthenticationForm) and form.rate_limited:
+            response.status_code = 429
+            response["Retry-After"] = str(retry_after(settings.LOGIN_FAILURE_WINDOW_SECONDS))
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
