@@ -335,6 +335,8 @@ class DashboardFilterForm(forms.Form):
         label=_("部门"), queryset=Department.objects.none(), required=False, empty_label=None
     )
     month = MonthField(label=_("月份"), required=False)
+    # A large department's table is paged: this lists only the people still to appraise.
+    pending = forms.BooleanField(label=_("未考核"), required=False)
 
     def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,18 +8,21 @@ Callers pass the people already filtered by ``services.visible_staff`` (APR-07).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple, TypeVar
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, FilteredRelation, Model, Q, QuerySet
 
 from appraisal import rules
 from appraisal.models import CHECK_KINDS, AppraisalSettings, Assessment, Deduction, Kind
 from appraisal.services import annual_from_records, probationary_ids
-from servicedesk.core.models import StaffProfile
+from servicedesk.core.models import Department, StaffProfile
 
+M = TypeVar("M", bound=Model)
 FINISHED = (Assessment.Status.FINAL, Assessment.Status.ACKNOWLEDGED)
 # Score bands of the distribution (APR-10), high to low; a total above 100 is 优秀.
 BANDS: list[tuple[str, Decimal, Decimal | None]] = [
@@ -44,15 +47,79 @@ def add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-@dataclass
+# What the board, its workbook and ``services.may_assess`` read of a person (attnames).
+PERSON_COLUMNS = ("id", "user_id", "name", "employee_no", "department_id")
+DEPARTMENT_COLUMNS = ("id", "code", "name")
+
+
+class MonthRecord(NamedTuple):
+    """What the board reads of a person's monthly appraisal of the month."""
+
+    id: int
+    staff_id: int
+    kind: str
+    period: date
+    status: str
+    bonus: Decimal
+    de: Decimal
+    qin: Decimal
+    neng: Decimal
+    ji: Decimal
+    total: Decimal
+
+
+RECORD_COLUMNS = MonthRecord._fields
+
+
+def _loaded(model: type[M], db: str, columns: Sequence[str], values: Sequence[Any]) -> M:
+    """A ``model`` instance as if read from ``db`` with only ``columns`` (attnames);
+    the other fields are deferred. ``Model.from_db`` takes the values in the
+    model's field order, whatever order they were selected in."""
+    given = dict(zip(columns, values, strict=True))
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+    return model.from_db(db, names, [given[n] for n in names])
+
+
 class DashboardRow:
-    staff: StaffProfile
-    assessment: Assessment | None
-    probationary: bool
+    """One person on the board and their monthly appraisal of the month, if any.
+
+    Made from the columns the selector read: ``staff`` and ``assessment``
+    become model instances (``Model.from_db``; the fields not read are
+    deferred) only when first used. The counts and charts need only the
+    status and the scores, and a page shows 50 of a department's 500 people:
+    building 1 000 instances cost more than the page's queries (bench/README.md).
+    """
+
+    def __init__(
+        self,
+        person: tuple[Any, ...],
+        record: MonthRecord | None,
+        probationary: bool,
+        *,
+        department: Department | None,
+        db: str,
+    ) -> None:
+        self._person = person
+        self.record = record
+        self.probationary = probationary
+        self._department = department
+        self._db = db
+
+    @cached_property
+    def staff(self) -> StaffProfile:
+        staff = _loaded(StaffProfile, self._db, PERSON_COLUMNS, self._person)
+        staff.department = self._department
+        return staff
+
+    @cached_property
+    def assessment(self) -> Assessment | None:
+        if self.record is None:
+            return None
+        return _loaded(Assessment, self._db, RECORD_COLUMNS, self.record)
 
     @property
     def appraised(self) -> bool:
-        return self.assessment is not None and self.assessment.status in FINISHED
+        return self.record is not None and self.record.status in FINISHED
 
 
 @dataclass
@@ -61,7 +128,6 @@ class Dashboard:
 
     month: date
     rows: list[DashboardRow]
-    not_appraised: list[StaffProfile]
     distribution: dict[str, int]
     averages: dict[str, Decimal | None]
     trend: list[dict[str, Any]]  # 12 months: {"month", "average", "count"}
@@ -69,23 +135,62 @@ class Dashboard:
     drafts: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def not_appraised(self) -> list[StaffProfile]:
+        return [r.staff for r in self.rows if not r.appraised]
+
 
 def monthly_dashboard(staff: QuerySet[StaffProfile], month: date) -> Dashboard:
     """Who is not yet appraised, each person's four dimensions and total, the
     distribution, the 12-month trend and the most frequent deduction reasons.
-    Six queries (roles are prefetched for ``services.may_assess``)."""
+    Four queries: the people with their record of the month, their training
+    (``probationary_ids``), the trend and the reasons.
+
+    The people are matched by subquery, not by a list of their ids: binding a
+    department's 500 ids into each query costs more than the query. Rows are
+    read as plain values (see ``DashboardRow``). The people's roles are not
+    read here: ``services.may_assess_each`` reads them for the rows shown."""
     month = month.replace(day=1)
-    people = list(
-        staff.select_related("department").prefetch_related("role_assignments").order_by("name")
+    db = staff.db
+    # One read for the people, their department and their appraisal of the
+    # month (at most one: ``assessment_one_per_period``), joined.
+    month_record = FilteredRelation(
+        "assessments", condition=Q(assessments__kind=Kind.MONTHLY, assessments__period=month)
     )
-    ids = [p.pk for p in people]
-    records = {
-        a.staff_id: a
-        for a in Assessment.objects.filter(staff_id__in=ids, kind=Kind.MONTHLY, period=month)
-    }
-    probation = probationary_ids(people)
-    rows = [DashboardRow(p, records.get(p.pk), p.pk in probation) for p in people]
-    finished = [r.assessment for r in rows if r.appraised and r.assessment is not None]
+    people = (
+        staff.annotate(month_record=month_record)
+        .order_by("name")
+        .values_list(
+            *PERSON_COLUMNS,
+            *(f"department__{c}" for c in DEPARTMENT_COLUMNS[1:]),
+            *(f"month_record__{c}" for c in RECORD_COLUMNS),
+        )
+    )
+    probation = probationary_ids(staff)
+    departments: dict[int, Department] = {}
+    rows = []
+    person_end = len(PERSON_COLUMNS)
+    record_start = person_end + len(DEPARTMENT_COLUMNS) - 1
+    for line in people:
+        pk, department_id = line[0], line[person_end - 1]
+        if department_id is not None and department_id not in departments:
+            departments[department_id] = _loaded(
+                Department,
+                db,
+                DEPARTMENT_COLUMNS,
+                (department_id, *line[person_end:record_start]),
+            )
+        record = line[record_start:]
+        rows.append(
+            DashboardRow(
+                line[:person_end],
+                MonthRecord._make(record) if record[0] is not None else None,
+                pk in probation,
+                department=departments.get(department_id),
+                db=db,
+            )
+        )
+    finished = [r.record for r in rows if r.record is not None and r.appraised]
     distribution = {label: 0 for label, _low, _high in BANDS}
     for a in finished:
         distribution[band_of(a.total)] += 1
@@ -95,15 +200,19 @@ def monthly_dashboard(staff: QuerySet[StaffProfile], month: date) -> Dashboard:
         avg = rules.mean(values)
         averages[code] = rules.round2(avg) if avg is not None else None
     first = add_months(month, -11)
+    # ``order_by()`` on the reads below: the default ordering joins the staff table
+    # to sort by name, for rows that are counted, never listed.
+    chosen = staff.order_by().values("pk")
     by_month = {
         row["period"]: row
         for row in Assessment.objects.filter(
-            staff_id__in=ids,
+            staff_id__in=chosen,
             kind=Kind.MONTHLY,
             status__in=FINISHED,
             period__gte=first,
             period__lte=month,
         )
+        .order_by()
         .values("period")
         .annotate(average=Avg("total"), count=Count("pk"))
     }
@@ -120,7 +229,7 @@ def monthly_dashboard(staff: QuerySet[StaffProfile], month: date) -> Dashboard:
         )
     top = (
         Deduction.objects.filter(
-            assessment__staff_id__in=ids,
+            assessment__staff_id__in=chosen,
             assessment__kind=Kind.MONTHLY,
             assessment__period=month,
             assessment__status__in=FINISHED,
@@ -132,7 +241,6 @@ def monthly_dashboard(staff: QuerySet[StaffProfile], month: date) -> Dashboard:
     return Dashboard(
         month=month,
         rows=rows,
-        not_appraised=[r.staff for r in rows if not r.appraised],
         distribution=distribution,
         averages=averages,
         trend=trend,
@@ -140,7 +248,7 @@ def monthly_dashboard(staff: QuerySet[StaffProfile], month: date) -> Dashboard:
             (f"{t['item__code']} {t['item__name']}", t["reason"], t["times"]) for t in top
         ],
         drafts=sum(
-            1 for r in rows if r.assessment and r.assessment.status == Assessment.Status.DRAFT
+            1 for r in rows if r.record is not None and r.record.status == Assessment.Status.DRAFT
         ),
     )
 

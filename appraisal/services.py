@@ -10,10 +10,11 @@ criteria.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -41,7 +42,7 @@ from appraisal.models import (
     TrainingResult,
 )
 from servicedesk.core.events import record_event
-from servicedesk.core.models import COMPANY_WIDE_ROLES, Role, StaffProfile
+from servicedesk.core.models import COMPANY_WIDE_ROLES, Role, StaffProfile, StaffRole
 from servicedesk.core.scoping import viewer_for
 from servicedesk.notifications.services import notify
 
@@ -89,7 +90,9 @@ def visible_staff(user: User | AnonymousUser) -> QuerySet[StaffProfile]:
         colleagues = staff.filter(department_id=profile.department_id).exclude(
             role_assignments__role__in=MANAGER_ROLES
         )
-        return (colleagues | staff.filter(pk=profile.pk)).distinct()
+        # (The role exclusion is a NOT IN subquery, not a join: no duplicate rows,
+        # so no DISTINCT, which would sort every row before a page is cut.)
+        return colleagues | staff.filter(pk=profile.pk)
     return staff.filter(pk=profile.pk)
 
 
@@ -112,7 +115,7 @@ def visible_assessments(user: User | AnonymousUser) -> QuerySet[Assessment]:
             & ~Q(staff__role_assignments__role__in=MANAGER_ROLES)
             & ~Q(staff=profile)
         )
-        return assessments.filter(department | _own_finished(profile)).distinct()
+        return assessments.filter(department | _own_finished(profile))
     return assessments.filter(_own_finished(profile))
 
 
@@ -123,6 +126,35 @@ def _own_finished(profile: StaffProfile) -> Q:
 
 def may_assess(user: User | AnonymousUser, staff: StaffProfile, kind: str) -> str | None:
     """Return why ``user`` may not assess ``staff`` with ``kind``, or None (APR-07)."""
+    return _why_not_assess(
+        user,
+        staff,
+        kind,
+        is_manager=lambda: bool({a.role for a in staff.role_assignments.all()} & MANAGER_ROLES),
+    )
+
+
+def may_assess_each(
+    user: User | AnonymousUser, people: Iterable[StaffProfile], kind: str
+) -> dict[int, str | None]:
+    """``may_assess`` for many people (the dashboard's rows), by person id: one
+    query tells which of them are managers, instead of each person's roles."""
+    people = list(people)
+    managers = set(
+        StaffRole.objects.filter(
+            staff_id__in=[p.pk for p in people], role__in=MANAGER_ROLES
+        ).values_list("staff_id", flat=True)
+    )
+    return {
+        p.pk: _why_not_assess(user, p, kind, is_manager=partial(managers.__contains__, p.pk))
+        for p in people
+    }
+
+
+def _why_not_assess(
+    user: User | AnonymousUser, staff: StaffProfile, kind: str, *, is_manager: Callable[[], bool]
+) -> str | None:
+    """The rule of ``may_assess``; ``is_manager`` is asked last, only if it matters."""
     profile = _profile(user)
     if profile is not None and profile.pk == staff.pk:
         return _("不能考核本人。")
@@ -143,7 +175,7 @@ def may_assess(user: User | AnonymousUser, staff: StaffProfile, kind: str) -> st
     ):
         return _("只能考核本部门员工。")
     # A department's manager is appraised from above, by the general manager.
-    if {a.role for a in staff.role_assignments.all()} & MANAGER_ROLES:
+    if is_manager():
         return _("部门经理由总经理考核。")
     return None
 
@@ -797,18 +829,25 @@ def training_record(
     return result
 
 
-def probationary_ids(staff: Iterable[StaffProfile]) -> set[int]:
+def probationary_ids(staff: Iterable[StaffProfile] | QuerySet[StaffProfile]) -> set[int]:
     """Staff in training who have not yet passed both the induction and the
     on-post assessment (APR-09). One query.
 
     Only people with a training record count: staff appointed before the
     system have none, and are not shown as probationary for want of history.
+    A queryset is read as a subquery: binding a department's 500 ids one by one
+    costs more than the query itself.
     """
-    ids = [s.pk for s in staff]
+    ids: Any = (
+        staff.order_by().values("pk") if isinstance(staff, QuerySet) else [s.pk for s in staff]
+    )
     taken: dict[int, set[str]] = {}
     passed: dict[int, set[str]] = {}
-    for staff_id, stage, ok in TrainingResult.objects.filter(staff_id__in=ids).values_list(
-        "staff_id", "stage", "passed"
+    # ``order_by()``: the default ordering would join the staff table to sort by name.
+    for staff_id, stage, ok in (
+        TrainingResult.objects.filter(staff_id__in=ids)
+        .order_by()
+        .values_list("staff_id", "stage", "passed")
     ):
         taken.setdefault(staff_id, set()).add(stage)
         if ok:

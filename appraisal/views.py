@@ -23,6 +23,7 @@ the field it names with everything typed kept.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -34,7 +35,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -77,6 +78,8 @@ from servicedesk.web.identity import desk_identity
 
 Status = Assessment.Status
 RECORDS_PAGE = 50
+# People per page of the dashboard's table, and names in its not-yet-appraised list.
+DASHBOARD_PAGE = 50
 PANEL_ITEMS = 8
 EVENT_LABELS = {
     "created": gettext_lazy("新建"),
@@ -150,6 +153,14 @@ def _assessable_staff(request: HttpRequest, kinds: list[str]) -> QuerySet[StaffP
         p.pk for p in people if any(not services.may_assess(request.user, p, k) for k in kinds)
     ]
     return StaffProfile.objects.filter(pk__in=allowed).select_related("department").order_by("name")
+
+
+def _url_for_each(name: str, *args: Any) -> Callable[[int], str]:
+    """``reverse(name, args=[pk, *args])`` for many pks: reversed once with a
+    placeholder pk, then filled in (~1 µs a row instead of ~30 µs)."""
+    placeholder = "987654321"
+    head, tail = reverse(name, args=[int(placeholder), *args]).split(placeholder, 1)
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def month_label(month: date) -> str:
@@ -913,16 +924,27 @@ def annual(request: HttpRequest, staff_pk: int, year: int) -> HttpResponse:
 
 def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     """The department and month picked, and ``selectors.monthly_dashboard`` for them.
-    A fixed number of queries whatever the department's size."""
+    A fixed number of queries whatever the department's size.
+
+    The table shows one page of DASHBOARD_PAGE people (``?page=``; ``?pending=1``
+    only those not yet appraised) and the side list the first DASHBOARD_PAGE
+    not yet appraised: a department of 500 is read in full for the counts,
+    the charts and the workbook, but only the rows on screen are worked out
+    and rendered (bench/README.md, "Appraisal (APR) at scale")."""
     people = services.visible_staff(request.user)
     departments = Department.objects.filter(pk__in=people.values("department_id")).order_by("code")
     department_list = list(departments)
-    form = DashboardFilterForm(request.GET or None, departments=departments)
+    # The form checks the pick against the departments just listed, by id: a
+    # second run of the visibility subquery would cost more than the check.
+    listed_departments = Department.objects.filter(pk__in=[d.pk for d in department_list])
+    form = DashboardFilterForm(request.GET or None, departments=listed_departments)
     month = _previous_month(timezone.localdate())
     department: Department | None = None
+    pending_only = False
     if form.is_valid():
         month = form.cleaned_data["month"] or month
         department = form.cleaned_data["department"]
+        pending_only = bool(form.cleaned_data["pending"])
     if department is None:
         profile = _profile(request)
         own = profile.department_id if profile is not None else None
@@ -935,33 +957,57 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     if request.user.pk is not None:
         staff = staff.exclude(user_id=request.user.pk)
     dash = selectors.monthly_dashboard(staff, month)
-    # ``may_assess`` reads each person's roles (a manager is appraised from above):
-    # one query for all of them, not one per row.
-    prefetch_related_objects([r.staff for r in dash.rows], "role_assignments")
-    rows = []
-    for row in dash.rows:
-        a = row.assessment
-        why = services.may_assess(request.user, row.staff, Kind.MONTHLY)
+    waiting = [r for r in dash.rows if not r.appraised]
+    page = Paginator(waiting if pending_only else dash.rows, DASHBOARD_PAGE).get_page(
+        request.GET.get("page")
+    )
+    listed = waiting[:DASHBOARD_PAGE]
+    # ``may_assess`` for the people on screen still to appraise, in one query.
+    why_not = services.may_assess_each(
+        request.user,
+        {r.staff.pk: r.staff for r in [*page.object_list, *listed] if not r.appraised}.values(),
+        Kind.MONTHLY,
+    )
+    new_url = reverse("appraisal:new")
+    period = month_label(month)
+    record_url = _url_for_each("appraisal:assessment")
+    annual_url = _url_for_each("appraisal:annual", dash.month.year)
+
+    def view(row: selectors.DashboardRow) -> dict[str, Any]:
+        # Flat and precomputed: the template's row loop only prints (bench/README.md).
+        a, pk = row.assessment, row.staff.pk
+        why = why_not.get(pk)
         can_assess = why is None
         start_url = ""
         if not row.appraised and can_assess:
             if a is not None:
                 start_url = reverse("appraisal:entry", args=[a.pk])
             else:
-                start_url = (
-                    reverse("appraisal:new")
-                    + "?"
-                    + urlencode(
-                        {
-                            "staff": str(row.staff.pk),
-                            "kind": str(Kind.MONTHLY),
-                            "period": month_label(month),
-                        }
-                    )
-                )
-        rows.append(
-            {"row": row, "a": a, "start_url": start_url, "can_assess": can_assess, "why": why}
-        )
+                query = {"staff": str(pk), "kind": str(Kind.MONTHLY), "period": period}
+                start_url = new_url + "?" + urlencode(query)
+        shown = {
+            "pk": pk,
+            "name": row.staff.name,
+            "probationary": row.probationary,
+            "appraised": row.appraised,
+            "a": a,
+            "annual_url": annual_url(pk),
+            "start_url": start_url,
+            "can_assess": can_assess,
+            "why": why,
+        }
+        if a is not None and row.appraised:
+            shown.update(
+                {code: getattr(a, code) for code in (*rules.DIMENSION_CODES, "bonus", "total")},
+                excellent=a.total > 100,
+                status=a.status,
+                status_label=STATUS_LABELS[a.status],
+                record_url=record_url(a.pk),
+            )
+        return shown
+
+    rows = [view(r) for r in page.object_list]
+    pending = [view(r) for r in listed]
     chart = {
         "distribution": {
             "labels": list(dash.distribution),
@@ -977,26 +1023,33 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
             "label": _("平均总分"),
         },
     }
+    board = {
+        "department": str(department.pk) if department else "",
+        "month": month_label(dash.month),
+    }
     return {
         "form": form,
         "dash": dash,
         "rows": rows,
+        "page": page,
+        "pending": pending,
+        "pending_count": len(waiting),
+        "pending_more": len(waiting) - len(pending),
+        "pending_only": pending_only,
+        "people_count": len(dash.rows),
         "department": department,
         "departments": department_list,
         "month": dash.month,
         "month_value": month_label(dash.month),
         "year": dash.month.year,
         "chart": chart,
-        "appraised": sum(1 for r in dash.rows if r.appraised),
-        "export_query": urlencode(
-            {
-                "department": str(department.pk) if department else "",
-                "month": month_label(dash.month),
-            }
-        ),
+        "appraised": len(dash.rows) - len(waiting),
+        "board_query": urlencode(board),
+        "page_query": urlencode({**board, "pending": "1"} if pending_only else board),
+        "export_query": urlencode(board),
         "records_query": urlencode(
             {
-                "department": str(department.pk) if department else "",
+                "department": board["department"],
                 "kind": str(Kind.MONTHLY),
                 "period_from": month_label(dash.month),
                 "period_to": month_label(dash.month),

@@ -21,9 +21,15 @@ else a private SQLite file ``var/bench.sqlite3``. Migrates, seeds the SCALE proj
   and the API lists ``/api/v1/keys/`` and ``/api/v1/key-loans/``, against the units
   baseline, plus the keys' deadline checks on a fresh state, rolled back
   (``--no-keys`` skips).
+- appraisal (500 + 50 staff, 24 months of monthly appraisals each;
+  ``appraisal/scale.py``): the monthly dashboard page ``/appraisal/`` of the
+  500-person and of the 50-person department as their manager (same query count
+  asserted), ``selectors.monthly_dashboard`` alone, and the
+  ``/api/v1/appraisal/checks/`` list, each timed in alternation with the units
+  page 1 and compared with that (``--no-appraisal`` skips).
 
 ``--only keys,visitors`` runs only the named sections (units, visitors,
-complaints, keys); the units page-1 baseline is always measured.
+complaints, keys, appraisal); the units page-1 baseline is always measured.
 """
 
 from __future__ import annotations
@@ -71,13 +77,34 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
+def timed_with(
+    base: Callable[[], object], fn: Callable[[], object], runs: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``timed`` of ``base`` and of ``fn``, called in alternation: on a shared host
+    the load swings within a minute, so a ratio is fair only if both saw it."""
+    for _ in range(3):
+        base()
+        fn()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for call, out in zip((base, fn), samples, strict=True):
+            start = time.perf_counter()
+            call()
+            out.append((time.perf_counter() - start) * 1000)
+    figures = []
+    for out in samples:
+        out.sort()
+        figures.append((statistics.median(out), out[min(len(out) - 1, int(len(out) * 0.95))]))
+    return figures[0], figures[1]
+
+
 def queries(fn: Callable[[], object]) -> int:
     with CaptureQueriesContext(connection) as ctx:
         fn()
     return len(ctx.captured_queries)
 
 
-SECTIONS = ("units", "visitors", "complaints", "keys")
+SECTIONS = ("units", "visitors", "complaints", "keys", "appraisal")
 
 
 def main() -> None:
@@ -88,6 +115,9 @@ def main() -> None:
     parser.add_argument("--no-complaints", action="store_true", help="skip the complaint rows")
     parser.add_argument("--no-visitors", action="store_true", help="skip the visitor benchmarks")
     parser.add_argument("--no-keys", action="store_true", help="skip the key custody benchmarks")
+    parser.add_argument(
+        "--no-appraisal", action="store_true", help="skip the staff appraisal benchmarks"
+    )
     parser.add_argument(
         "--only",
         help=f"comma-separated sections to run ({','.join(SECTIONS)}); default all. "
@@ -158,6 +188,9 @@ def main() -> None:
 
     if wanted("keys"):
         bench_keys(client, staff, baseline, args.runs)
+
+    if wanted("appraisal"):
+        bench_appraisal(lambda: get(first), baseline, args.runs)
 
 
 def bench_complaints(
@@ -346,6 +379,116 @@ def bench_keys(
             f"{p95 / base_p95:.2f}x)"
         )
     sweep_once(now, prefix="keys.")
+
+
+def bench_appraisal(
+    units: Callable[[], object], baseline: tuple[float, float, int], runs: int
+) -> None:
+    """The monthly dashboard (APR-10) of 500 and of 50 people against the units baseline.
+
+    Each manager opens their own department's board for the latest month of the
+    data (session login, full middleware and template). The two query counts
+    must be equal: the board's cost in queries must not grow with the
+    department (``selectors.monthly_dashboard``). The board's table shows 50
+    people a page, its counts cover all; the page is checked for both. Also
+    timed: the 500-person board of the month after (nobody appraised yet: every
+    row on screen has a start link), the selector alone and the
+    ``appraisal/checks/`` API page (the manager's token). Each target is timed
+    in alternation with the units page 1 (``units``), and its ratio is to that.
+    """
+    import re
+
+    from appraisal import selectors, services
+    from appraisal.models import Assessment, Kind
+    from appraisal.scale import DEPARTMENTS
+    from appraisal.views import DASHBOARD_PAGE
+    from servicedesk.core.models import Department
+
+    base_queries = baseline[2]
+    boards = []
+    for code, _name, username, _count, _prefix in DEPARTMENTS:
+        department = Department.objects.get(code=code)
+        manager = StaffProfile.objects.select_related("user").get(user__username=username)
+        month = (
+            Assessment.objects.filter(department=department, kind=Kind.MONTHLY)
+            .order_by("-period")
+            .values_list("period", flat=True)
+            .first()
+        )
+        if month is None:
+            print(f"\nno appraisals in {code}; nothing measured")
+            return
+        staff_in = StaffProfile.objects.filter(department=department).exclude(user=manager.user)
+        boards.append((department, manager, month, staff_in.count()))
+    records = Assessment.objects.filter(department__in=[b[0] for b in boards]).count()
+    print(
+        f"\nappraisal in SCALE: {' + '.join(str(b[3]) for b in boards)} people, "
+        f"{records} records; board month {boards[0][2]:%Y-%m}"
+    )
+    header = f"{'benchmark':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'x units':>8}"
+    print(header)
+
+    def measure(name: str, fn: Callable[[], object], extra: str = "") -> int:
+        (base_median, base_p95), (median, p95) = timed_with(units, fn, runs)
+        n = queries(fn)
+        print(
+            f"{name:40} {median:10.2f} {p95:8.2f} {n:8d} {median / base_median:7.2f}x"
+            f"   ({extra}units alongside {base_median:.2f} ms, {base_queries} queries; "
+            f"p95 {p95 / base_p95:.2f}x)"
+        )
+        return n
+
+    def board(label: str, manager: StaffProfile, url: str, people: int, appraised: int) -> int:
+        page = Client()
+        page.force_login(manager.user)
+        response = page.get(url)
+        html = response.content.decode()
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}")
+        shown = html.count("data-staff=")
+        count = re.search(r'data-testid="appraised-count">(\d+) / (\d+)<', html)
+        if shown != min(people, DASHBOARD_PAGE) or not count:
+            raise SystemExit(f"{url}: {shown} rows on the board, expected {people}")
+        if (int(count[1]), int(count[2])) != (appraised, people):
+            raise SystemExit(f"{url}: appraised {count[1]} / {count[2]}, expected {people}")
+        size = f"{shown} rows, {len(response.content) // 1024} KB; "
+        return measure(label, lambda: page.get(url), size)
+
+    counts = {}
+    for department, manager, month, people in boards:
+        url = f"/appraisal/?department={department.pk}&month={month:%Y-%m}"
+        counts[people] = board(
+            f"appraisal dashboard, {people} people", manager, url, people, people
+        )
+    small, big = min(counts), max(counts)
+    verdict = "same" if counts[big] == counts[small] else "DIFFERENT"
+    label = f"  queries, {small} vs {big} people"
+    print(f"{label:40} {counts[small]:>10} {counts[big]:>8}   {verdict}")
+    if counts[big] != counts[small]:
+        raise SystemExit("the dashboard's query count grows with the department")
+
+    department, manager, month, people = boards[0]
+    after = selectors.add_months(month, 1)
+    url = f"/appraisal/?department={department.pk}&month={after:%Y-%m}"
+    board(f"  same, {after:%Y-%m} (none appraised)", manager, url, people, 0)
+
+    staff = services.visible_staff(manager.user).filter(department=department)
+    staff = staff.exclude(user_id=manager.user.pk)
+    measure(
+        f"monthly_dashboard(), {people} people",
+        lambda: selectors.monthly_dashboard(staff, month),
+        "selector; ",
+    )
+
+    token, _ = Token.objects.get_or_create(user=manager.user)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    url = "/api/v1/appraisal/checks/"
+    response = api.get(url)
+    if response.status_code != 200:
+        print(f"{'appraisal/checks API list, page 1':40} HTTP {response.status_code}; skipped")
+        return
+    rows = f"{len(response.json()['results'])} rows; "
+    measure("appraisal/checks API list, page 1", lambda: api.get(url), rows)
 
 
 def sweep_once(now: datetime, prefix: str = "") -> None:

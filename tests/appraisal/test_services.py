@@ -20,7 +20,7 @@ from appraisal.models import (
     StaffLevel,
     Suggestion,
 )
-from servicedesk.core.models import Event
+from servicedesk.core.models import Event, StaffProfile
 from servicedesk.notifications.models import Notification
 from tests.appraisal.conftest import d
 
@@ -369,6 +369,22 @@ def test_a_departments_manager_is_appraised_by_the_general_manager__APR_07(
         staff=boss, kind="monthly", period=date(2026, 3, 1), by=gm_staff.user
     )
     assert a.assessor == gm_staff.user
+
+
+def test_may_assess_each_answers_as_may_assess_person_by_person__APR_07(
+    boss, lead, clerk, engineer_staff, gm_staff, department, project, django_assert_num_queries
+):
+    from servicedesk.core.models import Role
+    from tests.factories import StaffFactory
+
+    deputy = StaffFactory(roles=[Role.MANAGER], projects=[project], department=department)
+    people = [boss, deputy, lead, clerk, engineer_staff]
+    for user in (boss.user, lead.user, gm_staff.user, clerk.user):
+        for kind in ("monthly", "spot"):
+            expected = {p.pk: services.may_assess(user, p, kind) for p in people}
+            fresh = list(StaffProfile.objects.filter(pk__in=[p.pk for p in people]))
+            with django_assert_num_queries(1):  # which of them are managers, at once
+                assert services.may_assess_each(user, fresh, kind) == expected
 
 
 def test_suggestions_go_only_into_that_months_monthly_appraisal__CMP_22(boss, clerk):

@@ -587,6 +587,31 @@ def test_the_dashboard_costs_the_same_for_3_or_15_people__APR_10(client, project
     assert counts[0] == counts[1], counts
 
 
+def test_a_large_departments_table_is_paged_and_lists_those_to_appraise__APR_10(
+    client, project, appraise, monkeypatch
+):
+    from appraisal import views
+
+    monkeypatch.setattr(views, "DASHBOARD_PAGE", 2)
+    manager = _department("paged", 9, project, appraise)  # 0, 3 and 6 not appraised
+    client.force_login(manager.user)
+    url = reverse("appraisal:dashboard") + "?month=2026-03"
+    html = client.get(url).content.decode()
+    # The counts cover everyone; the table shows one page, the side list the first two.
+    assert 'data-testid="appraised-count">6 / 9<' in html
+    assert html.count("data-staff=") == 2
+    assert "第 1/5 页，共 9 条" in html
+    assert "还有 1 人" in html and 'data-testid="more-pending"' in html
+    last = client.get(url + "&page=5").content.decode()
+    assert last.count("data-staff=") == 1
+    pending = client.get(url + "&pending=1").content.decode()
+    assert pending.count('class="row-pending"') == 2
+    assert pending.count('data-testid="start"') == 2
+    assert "第 1/2 页，共 3 条" in pending
+    rest = client.get(url + "&pending=1&page=2").content.decode()
+    assert rest.count('data-testid="start"') == 1
+
+
 def test_the_dashboard_exports_a_workbook_with_its_rows__APR_10(
     as_boss, clerk, colleague, appraise
 ):
