@@ -20,10 +20,13 @@ from django.utils.translation import gettext as _
 from complaints import rules
 from complaints.models import Clock, Complaint, EscalationStep, Policy
 from servicedesk.core.events import event_for, record_events_bulk
-from servicedesk.core.models import StaffRole
 from servicedesk.deadlines.registry import deadline_check
 from servicedesk.notifications.models import Notification
-from servicedesk.notifications.services import notification_for, notify_bulk
+from servicedesk.notifications.services import (
+    notification_for,
+    notify_bulk,
+    role_holders_by_project,
+)
 from servicedesk.workcal.recompute import register_provisional_recompute
 
 OPEN = list(rules.OPEN_STATUSES)
@@ -38,17 +41,6 @@ CLOCK_FIELDS = (
     "complaint__received_by_id",
     "complaint__escalation_level",
 )
-
-
-def _recipients_by_role(roles: set[str], project_ids: set[int]) -> dict[tuple[str, int], set[int]]:
-    """Return {(role, project): user ids} in one query."""
-    found: dict[tuple[str, int], set[int]] = defaultdict(set)
-    rows = StaffRole.objects.filter(
-        role__in=roles, staff__projects__in=project_ids, staff__user__is_active=True
-    ).values_list("role", "staff__projects", "staff__user_id")
-    for role, project_id, user_id in rows:
-        found[(role, project_id)].add(user_id)
-    return found
 
 
 @deadline_check("complaints.warn")
@@ -68,7 +60,7 @@ def warn_clocks(now: datetime) -> int:
     if not rows:
         return 0
     Clock.objects.filter(id__in=[r[0] for r in rows]).update(warned_at=now)
-    supervisors = _recipients_by_role({"supervisor"}, {r[5] for r in rows})
+    supervisors = role_holders_by_project({"supervisor"}, {r[5] for r in rows})
     notes = []
     for _id, kind, due_at, cid, number, project_id, _unit, owner, _level in rows:
         title = _("%(number)s %(clock)s即将到期") % {
@@ -123,7 +115,7 @@ def escalate_missed_clocks(now: datetime) -> int:
     for level, ids in by_level.items():  # one UPDATE per distinct level: a handful
         Complaint.objects.filter(id__in=ids).update(escalation_level=level)
 
-    recipients = _recipients_by_role(set(steps.values()), {r[5] for r in rows})
+    recipients = role_holders_by_project(set(steps.values()), {r[5] for r in rows})
     # Translations and labels once per sweep, not once per row.
     labels = {kind: str(label) for kind, label in Clock.Kind.choices}
     reason_text, title_text = (

@@ -12,17 +12,20 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from keys.models import EmergencyUse, Entrustment, KeySettings, Loan, LockChange
 from keys.services import overdue_level_for
 from servicedesk.core.events import event_for, record_events_bulk
-from servicedesk.core.models import COMPANY_WIDE_ROLES, Role, StaffRole
+from servicedesk.core.models import Role
 from servicedesk.deadlines.registry import deadline_check
 from servicedesk.notifications.models import Notification
-from servicedesk.notifications.services import notification_for, notify_bulk
+from servicedesk.notifications.services import (
+    notification_for,
+    notify_bulk,
+    role_holders_by_project,
+)
 from servicedesk.workcal.calendar import business_calendar
 
 # KEY-04: who is alerted at each overdue level, cumulatively.
@@ -31,23 +34,6 @@ OVERDUE_LADDER = {
     2: (Role.DUTY_MANAGER, Role.MANAGER),
     3: (Role.DUTY_MANAGER, Role.MANAGER, Role.GENERAL_MANAGER),
 }
-
-
-def _users_by_project(roles: set[str], project_ids: set[int]) -> dict[tuple[str, int], set[int]]:
-    """Return {(role, project): user ids} in one query; company-wide roles under every project."""
-    found: dict[tuple[str, int], set[int]] = defaultdict(set)
-    rows = StaffRole.objects.filter(role__in=roles, staff__user__is_active=True).filter(
-        Q(staff__projects__in=project_ids) | Q(role__in=COMPANY_WIDE_ROLES)
-    )
-    for role, project_id, user_id in rows.values_list(
-        "role", "staff__projects", "staff__user_id"
-    ).distinct():
-        if role in COMPANY_WIDE_ROLES:
-            for pid in project_ids:
-                found[(role, pid)].add(user_id)
-        elif project_id is not None:
-            found[(role, project_id)].add(user_id)
-    return found
 
 
 @deadline_check("keys.overdue_loans")
@@ -93,7 +79,7 @@ def escalate_overdue_loans(now: datetime) -> int:
         for row, level in raised
     )
     roles: set[str] = {r for lvl in by_level for r in OVERDUE_LADDER[lvl]}
-    recipients = _users_by_project(roles, {row[1] for row, _lvl in raised})
+    recipients = role_holders_by_project(roles, {row[1] for row, _lvl in raised})
     cal = business_calendar()
     notifications: list[Notification] = []
     for (loan_id, project_id, _unit, number, tag, due_at, _old), level in raised:
@@ -153,7 +139,7 @@ def flag_unsealed_lock_changes(now: datetime) -> int:
         )
         for cid, pid, uid, *_rest in rows
     )
-    recipients = _users_by_project({Role.DUTY_MANAGER, Role.MANAGER}, {r[1] for r in rows})
+    recipients = role_holders_by_project({Role.DUTY_MANAGER, Role.MANAGER}, {r[1] for r in rows})
     notifications: list[Notification] = []
     for cid, pid, _uid, number, location, due in rows:
         users = recipients.get((Role.DUTY_MANAGER, pid), set()) | recipients.get(
@@ -225,7 +211,9 @@ def expire_entrustments(now: datetime) -> int:
         Entrustment.objects.filter(id__in=[r[0] for r in soon]).update(expiry_notified_at=now)
     if not affected:
         return 0
-    recipients = _users_by_project({Role.FRONT_DESK, Role.SUPERVISOR}, {r[1] for r in affected})
+    recipients = role_holders_by_project(
+        {Role.FRONT_DESK, Role.SUPERVISOR}, {r[1] for r in affected}
+    )
     ct = ContentType.objects.get_for_model(Entrustment)
     notifications: list[Notification] = []
     expired_ids = {r[0] for r in expired}
@@ -274,7 +262,7 @@ def remind_emergency_reviews(now: datetime) -> int:
     if not rows:
         return 0
     EmergencyUse.objects.filter(id__in=[r[0] for r in rows]).update(review_reminded_at=now)
-    recipients = _users_by_project({Role.SUPERVISOR, Role.MANAGER}, {r[1] for r in rows})
+    recipients = role_holders_by_project({Role.SUPERVISOR, Role.MANAGER}, {r[1] for r in rows})
     ct = ContentType.objects.get_for_model(EmergencyUse)
     notify_bulk(
         notification_for(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -27,6 +28,30 @@ def users_with_role(role: Role | str, *, project_id: int | None) -> models.Query
     if project_id is not None:
         users = users.filter(staff_profile__projects=project_id)
     return users.distinct()
+
+
+def role_holders_by_project(
+    roles: Iterable[str], project_ids: Iterable[int]
+) -> dict[tuple[str, int], set[int]]:
+    """Return {(role, project): active user ids} in one query, for set-based
+    sweeps; holders of a company-wide role (general manager) appear under every
+    project asked for."""
+    from servicedesk.core.models import COMPANY_WIDE_ROLES, StaffRole
+
+    projects = set(project_ids)
+    found: dict[tuple[str, int], set[int]] = defaultdict(set)
+    rows = StaffRole.objects.filter(role__in=set(roles), staff__user__is_active=True).filter(
+        models.Q(staff__projects__in=projects) | models.Q(role__in=COMPANY_WIDE_ROLES)
+    )
+    for role, project_id, user_id in rows.values_list(
+        "role", "staff__projects", "staff__user_id"
+    ).distinct():
+        if role in COMPANY_WIDE_ROLES:
+            for pid in projects:
+                found[(role, pid)].add(user_id)
+        elif project_id in projects:
+            found[(role, project_id)].add(user_id)
+    return found
 
 
 def deadline_key(deadline: datetime | None) -> str:
