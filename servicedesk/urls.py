@@ -7,6 +7,7 @@ urlpatterns = [
     path("units/", include("servicedesk.core.urls")),
     path("complaints/", include("complaints.urls")),
     path("appraisal/", include("appraisal.urls")),
+    path("decoration/", include("decoration.urls")),
     path("keys/", include("keys.urls")),
     path("visitors/", include("visitors.urls")),
     path("api/", include("servicedesk.api.urls")),
