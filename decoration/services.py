@@ -351,6 +351,8 @@ def permit_file(
         area = None
     if area is not None and area > Decimal("100000"):
         errors["area_m2"] = _("装修面积超出合理范围，请核对。")
+    if owner is None and not owner_name.strip():
+        errors["owner_name"] = _("该房屋未登记业主，请填写业主姓名。")
     if planned_start is None:
         errors["planned_start"] = _("请填写计划开工日期。")
     try:
@@ -378,7 +380,7 @@ def permit_file(
         unit=unit,
         owner=owner,
         owner_name=(owner_name.strip() or (owner.name if owner else ""))[:50],
-        owner_phone=(owner_phone.strip() or (owner.phone if owner else ""))[:40],
+        owner_phone=(owner_phone.strip() or (str(owner.phone or "") if owner else ""))[:40],
         owner_signature=signature,
         contractor=contractor,
         contract_no=contract_no.strip()[:50],
@@ -1209,7 +1211,7 @@ def inspection_record(
     if photo_errors:
         errors["photos"] = photo_errors
     short = extinguishers_found is not None and extinguishers_found < permit.extinguishers_required
-    if (violation or short or not passes_worn) and not findings.strip():
+    if (violation or not passes_worn) and not findings.strip():
         errors["findings"] = _("发现违规须写明巡视情况。")
     if errors:
         raise ValidationError(errors)

@@ -54,8 +54,9 @@ def contractor_user(db):
 
 
 @pytest.fixture
-def file_permit(unit, frontdesk, contractor_user):
-    """File a permit at the desk (owner signed on paper); keyword arguments override."""
+def file_permit(unit, owner, frontdesk, contractor_user):
+    """File a permit at the desk for 1-101 (owner 陈静 signed on paper); keyword arguments
+    override."""
 
     def make(**overrides) -> Permit:
         values = dict(
