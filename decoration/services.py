@@ -409,7 +409,9 @@ def permit_file(
 def permit_cancel(*, permit: Permit, by: User, reason: str) -> Permit:
     """Withdraw an application before any money was taken."""
     permit = _locked(permit)
-    _require_party(by, permit, _("撤销申请"))
+    # The application is the owner's (DEC-02): the contractor cannot withdraw it alone.
+    if not (is_project_staff(by, permit.project_id) or is_permit_owner(by, permit)):
+        raise PermissionDenied(_("只有业主本人或管理处可以撤销装修申请。"))
     _require_status(permit, (S.APPLIED, S.UNDER_REVIEW, S.REJECTED, S.APPROVED), _("撤销"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写撤销原因。")})

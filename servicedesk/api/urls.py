@@ -28,4 +28,5 @@ urlpatterns = [
     path("v1/", include("visitors.api.urls")),
     path("v1/", include("appraisal.api.urls")),
     path("v1/", include("keys.api.urls")),
+    path("v1/", include("decoration.api.urls")),
 ]
