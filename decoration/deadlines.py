@@ -289,15 +289,16 @@ def recompute_provisional_reviews(year: int) -> int:
     """Review clocks computed on a year no calendar knew are recomputed once it is loaded
     (CAL-02)."""
     cal = business_calendar()
-    days = DecorationSettings.current().review_working_days
+    default_days = DecorationSettings.current().review_working_days
     changed = 0
     for permit in Permit.objects.filter(
         status=Permit.Status.UNDER_REVIEW,
         review_due_provisional=True,
         review_due_at__year__gte=year - 1,
-    ).only("id", "drawings_submitted_at"):
+    ).only("id", "drawings_submitted_at", "review_working_days"):
         if permit.drawings_submitted_at is None:
             continue
+        days = permit.review_working_days or default_days
         due = cal.add_working_days(permit.drawings_submitted_at, days)
         Permit.objects.filter(pk=permit.pk).update(
             review_due_at=due.at, review_due_provisional=due.provisional

@@ -167,6 +167,10 @@ class Permit(models.Model):
     drawings_submitted_at = models.DateTimeField(_("交图时间"), null=True, blank=True)
     review_due_at = models.DateTimeField(_("审图期限"), null=True, blank=True)
     review_due_provisional = models.BooleanField(default=False)
+    # The clock's length when it started, so a settings edit never moves it.
+    review_working_days = models.PositiveIntegerField(
+        _("审图时限（工作日）"), null=True, blank=True
+    )
     review_overdue_notified_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
     # DEC-05: the period, set at issue.

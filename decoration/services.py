@@ -281,10 +281,21 @@ def contractor_for(
         errors["contractor_licence"] = _("资质证书编号最多 50 个字符。")
     if errors:
         raise ValidationError(errors)
-    contractor, _created = Contractor.objects.get_or_create(
+    contractor, created = Contractor.objects.get_or_create(
         licence_no=licence_no,
         defaults={"name": name[:100], "qualification": qualification[:50], "phone": phone[:40]},
     )
+    # A later filing completes what the register lacks, never overwrites it: the
+    # register is corrected in the admin, where the change is logged.
+    missing = {
+        field: value
+        for field, value in (("qualification", qualification[:50]), ("phone", phone[:40]))
+        if value.strip() and not getattr(contractor, field)
+    }
+    if not created and missing:
+        Contractor.objects.filter(pk=contractor.pk).update(**missing)
+        for field, value in missing.items():
+            setattr(contractor, field, value)
     return contractor
 
 
@@ -476,9 +487,8 @@ def drawings_submit(
             permit=permit, kind=kind, round=round_no, on_paper=True, uploaded_by=by
         )
     now = timezone.now()
-    due = business_calendar().add_working_days(
-        now, DecorationSettings.current().review_working_days
-    )
+    review_days = DecorationSettings.current().review_working_days
+    due = business_calendar().add_working_days(now, review_days)
     _status(
         permit,
         S.UNDER_REVIEW,
@@ -487,6 +497,7 @@ def drawings_submit(
         drawings_submitted_at=now,
         review_due_at=due.at,
         review_due_provisional=due.provisional,
+        review_working_days=review_days,
         review_overdue_notified_at=None,
     )
     _notify_roles(
@@ -1562,7 +1573,7 @@ def deposit_refund(
     if permit.deposit_receipt_lost:
         raise InvalidTransition(_("押金收据已登记遗失，按规定不予办理退款。"))
     receipt = _receipt(receipt_no)
-    if receipt != deposit_receipt(permit):
+    if receipt.upper() != deposit_receipt(permit).strip().upper():
         raise ValidationError({"receipt_no": _("收据号与收取押金时的收据不符，请凭押金收据办理。")})
     plan = rules.refund_plan(balances(permit))
     left = plan.fines_deducted

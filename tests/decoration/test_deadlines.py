@@ -172,3 +172,26 @@ def test_the_pass_sweep_costs_the_same_queries_for_one_or_many_passes(started, f
     many = count_queries("2026-01-05 09:00")
     assert WorkerPass.objects.filter(status="forfeited").count() == 21
     assert one == many
+
+
+def test_recomputing_a_provisional_review_clock_keeps_its_length__DEC_01(
+    file_permit, frontdesk
+):
+    """CAL-02: recomputed once the year is loaded, with the days in force when the
+    drawings came in — a later settings edit does not move it."""
+    from decoration.deadlines import recompute_provisional_reviews
+    from decoration.models import DecorationSettings
+
+    with time_machine.travel(local("2025-10-13 10:00"), tick=False):
+        permit = file_permit()
+        services.drawings_submit(permit=permit, by=frontdesk)
+    Permit.objects.filter(pk=permit.pk).update(review_due_provisional=True)
+    config = DecorationSettings.current()
+    config.review_working_days = 1
+    config.save()
+    assert recompute_provisional_reviews(2025) == 1
+    permit.refresh_from_db()
+    assert (permit.review_due_at, permit.review_due_provisional) == (
+        local("2025-10-20 17:30"),
+        False,
+    )
