@@ -331,14 +331,6 @@ def permit_file(
     owner: Resident | None = None
     if is_project_staff(by, unit.project_id):
         signature = Permit.Signature.PAPER
-        if not owner_signed:
-            raise ValidationError(
-                {
-                    "owner_signed": _(
-                        "装修申请表须由业主本人填写或签名确认；请确认业主已在申请表上签名。"
-                    )
-                }
-            )
         owner = (
             Resident.objects.filter(unit=unit, kind=Resident.Kind.OWNER, is_active=True)
             .order_by("id")
@@ -355,6 +347,10 @@ def permit_file(
         raise PermissionDenied(_("只有本项目员工或该房屋的业主可以提交装修申请。"))
 
     errors: dict[str, Any] = {}
+    if signature == Permit.Signature.PAPER and not owner_signed:
+        errors["owner_signed"] = _(
+            "装修申请表须由业主本人填写或签名确认；请确认业主已在申请表上签名。"
+        )
     try:
         area = rules.parse_amount(area_m2, field="area_m2")
     except ValidationError as exc:

@@ -127,7 +127,9 @@ def steady_state():
 # Module panels allowed more than one query, and how many more.
 # keys.desk: ``keys.selectors.desk_figures`` is two queries (loan counts by state,
 # lock changes awaiting sealing).
-EXTRA_PANEL_QUERIES = {"keys.desk": 1}
+# decoration.desk: the settings row (warning days) and one aggregate over the permits
+# (``decoration.selectors.desk_figures``).
+EXTRA_PANEL_QUERIES = {"keys.desk": 1, "decoration.desk": 1}
 
 
 def home_budget() -> int:

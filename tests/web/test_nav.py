@@ -49,7 +49,7 @@ def test_the_admin_entry_shows_for_is_staff_and_administrators(frontdesk, projec
 
 
 def test_residents_see_home_inbox_and_their_portal_pages(owner):
-    assert labels_for(owner) == ["首页", "通知", "我的投诉", "访客预约", "我的钥匙委托"]
+    assert labels_for(owner) == ["首页", "通知", "我的投诉", "访客预约", "我的钥匙委托", "我的装修"]
 
 
 def test_anonymous_users_get_no_navigation(db):
