@@ -7,7 +7,17 @@ class AppraisalConfig(AppConfig):
     verbose_name = _("员工考核")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from appraisal.dashboard_cache import invalidate_on_commit
+        from appraisal.models import Assessment, Deduction, TrainingResult
         from appraisal.views import pending_panel
+        from servicedesk.core.models import Department, StaffProfile, StaffRole
+
+        # Everything the cached monthly dashboard shows (appraisal/dashboard_cache.py).
+        for model in (Assessment, Deduction, TrainingResult, StaffProfile, StaffRole, Department):
+            post_save.connect(invalidate_on_commit, sender=model, weak=False)
+            post_delete.connect(invalidate_on_commit, sender=model, weak=False)
         from servicedesk.core.models import Role
         from servicedesk.web.nav import register_nav
         from servicedesk.web.panels import register_panel

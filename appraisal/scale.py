@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appraisal import rules
+from appraisal.dashboard_cache import invalidate
 from appraisal.models import (
     Assessment,
     AssessmentContent,
@@ -211,5 +212,8 @@ def seed_appraisal(project: Project, stdout: Any) -> None:
         made.append(
             f"{code}: {len(people)} people, {n_records} appraisals, {n_deductions} deductions"
         )
+    # The rows above were written in bulk, without the signals that mark cached
+    # dashboards stale.
+    invalidate()
     if made:
         stdout.write(f"SCALE appraisal: {'; '.join(made)} ({time.perf_counter() - started:.1f} s)")

@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from appraisal import exports, rules, selectors, services
+from appraisal.dashboard_cache import cached_monthly_dashboard
 from appraisal.forms import (
     OTHER,
     AcknowledgeForm,
@@ -956,7 +957,13 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     staff = people.filter(department=department) if department else people.none()
     if request.user.pk is not None:
         staff = staff.exclude(user_id=request.user.pk)
-    dash = selectors.monthly_dashboard(staff, month)
+    dash = (
+        cached_monthly_dashboard(
+            staff, month, viewer_id=request.user.pk, department_id=department.pk
+        )
+        if department is not None
+        else selectors.monthly_dashboard(staff, month)
+    )
     waiting = [r for r in dash.rows if not r.appraised]
     page = Paginator(waiting if pending_only else dash.rows, DASHBOARD_PAGE).get_page(
         request.GET.get("page")

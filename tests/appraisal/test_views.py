@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from appraisal import services
+from appraisal import dashboard_cache, services
 from appraisal.models import Assessment, Deduction, Penalty, Suggestion, TrainingResult
 from servicedesk.core.models import Role
 from servicedesk.notifications.models import Notification
@@ -793,3 +793,42 @@ def test_row_errors_find_their_row_in_english_too():
             message = gettext("第 %(n)d 行：请填写扣分原因。") % {"n": 2}
             match = _row_error().match(message)
             assert match is not None and match.group(1) == "2", language
+
+
+def test_the_dashboard_is_served_from_the_cache_until_something_changes__APR_10(
+    as_boss, clerk, colleague, appraise, boss
+):
+    """A refresh costs only the page frame; an appraisal, a training result or a
+    person changing shows at once (appraisal/dashboard_cache.py)."""
+    url = reverse("appraisal:dashboard") + "?month=2026-03"
+    assert f'data-staff="{clerk.pk}" class="row-pending"' in as_boss.get(url).content.decode()
+    dashboard_cache.invalidate()
+    with CaptureQueriesContext(connection) as cold:
+        as_boss.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        as_boss.get(url)
+
+    def trend_reads(queries: CaptureQueriesContext) -> int:
+        return sum('AVG("appraisal_assessment"."total")' in q["sql"] for q in queries)
+
+    assert (trend_reads(cold), trend_reads(warm)) == (1, 0)
+    assert len(warm) == len(cold) - 4  # the selector's four reads
+
+    appraise(clerk, deductions=[("de2", 2)])
+    html = as_boss.get(url).content.decode()
+    assert f'data-staff="{clerk.pk}" class=""' in html and "98.00" in html
+
+    services.training_record(
+        staff=colleague,
+        stage="induction",
+        test_type="theory",
+        score=d(50),
+        passed=False,
+        taken_on=date(2026, 3, 20),
+        by=boss.user,
+    )
+    assert 'data-testid="probationary"' in as_boss.get(url).content.decode()
+
+    colleague.name = "改名后的同事"
+    colleague.save()
+    assert "改名后的同事" in as_boss.get(url).content.decode()
