@@ -9,461 +9,1363 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0005_rate_counter'),
+        ("core", "0005_rate_counter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DecorationSettings',
+            name="DecorationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_working_days', models.PositiveIntegerField(default=5, verbose_name='审图时限（工作日）')),
-                ('deposit_amount', models.DecimalField(decimal_places=2, default=Decimal('20000.00'), max_digits=12, verbose_name='装修押金（元）')),
-                ('period_days', models.PositiveIntegerField(default=45, verbose_name='施工期限（天）')),
-                ('pass_fee', models.DecimalField(decimal_places=2, default=Decimal('10.00'), max_digits=12, verbose_name='出入证工本费（元）')),
-                ('pass_deposit', models.DecimalField(decimal_places=2, default=Decimal('40.00'), max_digits=12, verbose_name='出入证保证金（元）')),
-                ('pass_return_grace_days', models.PositiveIntegerField(default=3, verbose_name='过期退证宽限（天）')),
-                ('extinguisher_area_m2', models.PositiveIntegerField(default=50, verbose_name='每具灭火器覆盖面积（㎡）')),
-                ('notice_working_days', models.PositiveIntegerField(default=3, verbose_name='施工通告提前（工作日）')),
-                ('expiry_warning_days', models.PositiveIntegerField(default=3, verbose_name='到期提醒提前（天）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "review_working_days",
+                    models.PositiveIntegerField(default=5, verbose_name="审图时限（工作日）"),
+                ),
+                (
+                    "deposit_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("20000.00"),
+                        max_digits=12,
+                        verbose_name="装修押金（元）",
+                    ),
+                ),
+                (
+                    "period_days",
+                    models.PositiveIntegerField(default=45, verbose_name="施工期限（天）"),
+                ),
+                (
+                    "pass_fee",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("10.00"),
+                        max_digits=12,
+                        verbose_name="出入证工本费（元）",
+                    ),
+                ),
+                (
+                    "pass_deposit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("40.00"),
+                        max_digits=12,
+                        verbose_name="出入证保证金（元）",
+                    ),
+                ),
+                (
+                    "pass_return_grace_days",
+                    models.PositiveIntegerField(default=3, verbose_name="过期退证宽限（天）"),
+                ),
+                (
+                    "extinguisher_area_m2",
+                    models.PositiveIntegerField(
+                        default=50, verbose_name="每具灭火器覆盖面积（㎡）"
+                    ),
+                ),
+                (
+                    "notice_working_days",
+                    models.PositiveIntegerField(default=3, verbose_name="施工通告提前（工作日）"),
+                ),
+                (
+                    "expiry_warning_days",
+                    models.PositiveIntegerField(default=3, verbose_name="到期提醒提前（天）"),
+                ),
             ],
             options={
-                'verbose_name': '装修管理设置',
-                'verbose_name_plural': '装修管理设置',
+                "verbose_name": "装修管理设置",
+                "verbose_name_plural": "装修管理设置",
             },
         ),
         migrations.CreateModel(
-            name='Contractor',
+            name="Contractor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='装修单位')),
-                ('licence_no', models.CharField(max_length=50, unique=True, verbose_name='营业执照/资质证书编号')),
-                ('qualification', models.CharField(blank=True, max_length=50, verbose_name='资质等级')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='联系电话')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登记时间')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decoration_contractor', to=settings.AUTH_USER_MODEL, verbose_name='登录账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="装修单位")),
+                (
+                    "licence_no",
+                    models.CharField(
+                        max_length=50, unique=True, verbose_name="营业执照/资质证书编号"
+                    ),
+                ),
+                (
+                    "qualification",
+                    models.CharField(blank=True, max_length=50, verbose_name="资质等级"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="联系电话")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="登记时间"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="decoration_contractor",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登录账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '装修单位',
-                'verbose_name_plural': '装修单位',
-                'ordering': ['name'],
+                "verbose_name": "装修单位",
+                "verbose_name_plural": "装修单位",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Inspection',
+            name="Inspection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='巡视时间')),
-                ('extinguishers_found', models.PositiveIntegerField(verbose_name='现场灭火器（具）')),
-                ('passes_worn', models.BooleanField(default=True, verbose_name='施工人员佩证')),
-                ('findings', models.TextField(blank=True, verbose_name='巡视情况')),
-                ('violation', models.BooleanField(default=False, verbose_name='发现违规')),
-                ('inspector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='巡视人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="巡视时间"
+                    ),
+                ),
+                (
+                    "extinguishers_found",
+                    models.PositiveIntegerField(verbose_name="现场灭火器（具）"),
+                ),
+                ("passes_worn", models.BooleanField(default=True, verbose_name="施工人员佩证")),
+                ("findings", models.TextField(blank=True, verbose_name="巡视情况")),
+                ("violation", models.BooleanField(default=False, verbose_name="发现违规")),
+                (
+                    "inspector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="巡视人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '装修巡视记录',
-                'verbose_name_plural': '装修巡视记录',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "装修巡视记录",
+                "verbose_name_plural": "装修巡视记录",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InspectionPhoto',
+            name="InspectionPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=decoration.models.inspection_photo_path, verbose_name='文件')),
-                ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
-                ('content_type', models.CharField(max_length=50, verbose_name='类型')),
-                ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='decoration.inspection')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        upload_to=decoration.models.inspection_photo_path, verbose_name="文件"
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=200, verbose_name="原文件名")),
+                ("content_type", models.CharField(max_length=50, verbose_name="类型")),
+                ("size", models.PositiveIntegerField(verbose_name="大小（字节）")),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="decoration.inspection",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '巡视照片',
-                'verbose_name_plural': '巡视照片',
-                'ordering': ['uploaded_at', 'id'],
+                "verbose_name": "巡视照片",
+                "verbose_name_plural": "巡视照片",
+                "ordering": ["uploaded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Permit',
+            name="Permit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='申请编号')),
-                ('owner_name', models.CharField(max_length=50, verbose_name='业主姓名')),
-                ('owner_phone', models.CharField(blank=True, max_length=40, verbose_name='业主电话')),
-                ('owner_signature', models.CharField(choices=[('paper', '业主在纸质申请表上签名'), ('portal', '业主本人网上填写')], max_length=10, verbose_name='业主签名')),
-                ('contract_no', models.CharField(blank=True, max_length=50, verbose_name='装修合同编号')),
-                ('site_leader_name', models.CharField(blank=True, max_length=50, verbose_name='施工负责人')),
-                ('site_leader_phone', models.CharField(blank=True, max_length=40, verbose_name='施工负责人电话')),
-                ('area_m2', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='装修面积（㎡）')),
-                ('items', models.JSONField(default=list, verbose_name='装修项目')),
-                ('description', models.TextField(blank=True, verbose_name='施工说明')),
-                ('planned_start', models.DateField(verbose_name='计划开工日期')),
-                ('status', models.CharField(choices=[('applied', '已申请，待交图纸'), ('under_review', '审图中'), ('rejected', '审图未通过'), ('approved', '已批准，待交押金'), ('deposit_paid', '押金已交，待发证'), ('in_progress', '施工中'), ('completion_applied', '已申请验收'), ('accepted', '验收合格，待退押金'), ('closed', '已退押金，结案'), ('cancelled', '已撤销')], default='applied', max_length=20, verbose_name='状态')),
-                ('deposit_required', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='应交押金（元）')),
-                ('extinguishers_required', models.PositiveIntegerField(verbose_name='应配灭火器（具）')),
-                ('drawings_submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='交图时间')),
-                ('review_due_at', models.DateTimeField(blank=True, null=True, verbose_name='审图期限')),
-                ('review_due_provisional', models.BooleanField(default=False)),
-                ('review_working_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='审图时限（工作日）')),
-                ('review_overdue_notified_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='批准时间')),
-                ('period_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='施工期限（天）')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='开工日期')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='完工期限')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='发证时间')),
-                ('stop_work_flagged_at', models.DateTimeField(blank=True, null=True, verbose_name='责令停工标记')),
-                ('expiry_reminded_for', models.DateField(blank=True, null=True)),
-                ('expelled_at', models.DateTimeField(blank=True, null=True, verbose_name='清退时间')),
-                ('expel_reason', models.TextField(blank=True, verbose_name='清退原因')),
-                ('completion_applied_at', models.DateTimeField(blank=True, null=True, verbose_name='申请验收时间')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='验收时间')),
-                ('acceptance_note', models.TextField(blank=True, verbose_name='验收意见')),
-                ('deposit_receipt_lost', models.BooleanField(default=False, verbose_name='押金收据遗失')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='结案时间')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='申请时间')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='验收人')),
-                ('contractor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='permits', to='decoration.contractor', verbose_name='装修单位')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='发证人')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decoration_permits', to='core.resident', verbose_name='业主')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.project', verbose_name='管理项目')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decoration_permits', to='core.unit', verbose_name='房号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="申请编号")),
+                ("owner_name", models.CharField(max_length=50, verbose_name="业主姓名")),
+                (
+                    "owner_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="业主电话"),
+                ),
+                (
+                    "owner_signature",
+                    models.CharField(
+                        choices=[
+                            ("paper", "业主在纸质申请表上签名"),
+                            ("portal", "业主本人网上填写"),
+                        ],
+                        max_length=10,
+                        verbose_name="业主签名",
+                    ),
+                ),
+                (
+                    "contract_no",
+                    models.CharField(blank=True, max_length=50, verbose_name="装修合同编号"),
+                ),
+                (
+                    "site_leader_name",
+                    models.CharField(blank=True, max_length=50, verbose_name="施工负责人"),
+                ),
+                (
+                    "site_leader_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="施工负责人电话"),
+                ),
+                (
+                    "area_m2",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=8, verbose_name="装修面积（㎡）"
+                    ),
+                ),
+                ("items", models.JSONField(default=list, verbose_name="装修项目")),
+                ("description", models.TextField(blank=True, verbose_name="施工说明")),
+                ("planned_start", models.DateField(verbose_name="计划开工日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "已申请，待交图纸"),
+                            ("under_review", "审图中"),
+                            ("rejected", "审图未通过"),
+                            ("approved", "已批准，待交押金"),
+                            ("deposit_paid", "押金已交，待发证"),
+                            ("in_progress", "施工中"),
+                            ("completion_applied", "已申请验收"),
+                            ("accepted", "验收合格，待退押金"),
+                            ("closed", "已退押金，结案"),
+                            ("cancelled", "已撤销"),
+                        ],
+                        default="applied",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "deposit_required",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="应交押金（元）"
+                    ),
+                ),
+                (
+                    "extinguishers_required",
+                    models.PositiveIntegerField(verbose_name="应配灭火器（具）"),
+                ),
+                (
+                    "drawings_submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="交图时间"),
+                ),
+                (
+                    "review_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="审图期限"),
+                ),
+                ("review_due_provisional", models.BooleanField(default=False)),
+                (
+                    "review_working_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="审图时限（工作日）"
+                    ),
+                ),
+                ("review_overdue_notified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="批准时间"),
+                ),
+                (
+                    "period_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="施工期限（天）"
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True, verbose_name="开工日期")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="完工期限")),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="发证时间")),
+                (
+                    "stop_work_flagged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="责令停工标记"),
+                ),
+                ("expiry_reminded_for", models.DateField(blank=True, null=True)),
+                (
+                    "expelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="清退时间"),
+                ),
+                ("expel_reason", models.TextField(blank=True, verbose_name="清退原因")),
+                (
+                    "completion_applied_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="申请验收时间"),
+                ),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="验收时间"),
+                ),
+                ("acceptance_note", models.TextField(blank=True, verbose_name="验收意见")),
+                (
+                    "deposit_receipt_lost",
+                    models.BooleanField(default=False, verbose_name="押金收据遗失"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="结案时间")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="申请时间"
+                    ),
+                ),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="验收人",
+                    ),
+                ),
+                (
+                    "contractor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="permits",
+                        to="decoration.contractor",
+                        verbose_name="装修单位",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="经办人",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发证人",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decoration_permits",
+                        to="core.resident",
+                        verbose_name="业主",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.project",
+                        verbose_name="管理项目",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decoration_permits",
+                        to="core.unit",
+                        verbose_name="房号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '装修申请',
-                'verbose_name_plural': '装修申请',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "装修申请",
+                "verbose_name_plural": "装修申请",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='inspection',
-            name='permit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='decoration.permit'),
+            model_name="inspection",
+            name="permit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="inspections",
+                to="decoration.permit",
+            ),
         ),
         migrations.CreateModel(
-            name='HotWorkPermit',
+            name="HotWorkPermit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='动火证号')),
-                ('work_kind', models.CharField(choices=[('welding', '电焊/气焊'), ('cutting', '切割'), ('open_flame', '其他明火')], max_length=12, verbose_name='动火类别')),
-                ('location', models.CharField(max_length=100, verbose_name='动火部位')),
-                ('starts_at', models.DateTimeField(verbose_name='动火开始')),
-                ('ends_at', models.DateTimeField(verbose_name='动火结束')),
-                ('welder_name', models.CharField(max_length=50, verbose_name='操作人')),
-                ('welder_certificate_no', models.CharField(max_length=50, verbose_name='特种作业操作证号')),
-                ('welder_certificate_valid_until', models.DateField(verbose_name='证书有效期至')),
-                ('guardian_name', models.CharField(max_length=50, verbose_name='监护人')),
-                ('extinguishers_ready', models.BooleanField(default=False, verbose_name='现场已配灭火器')),
-                ('combustibles_cleared', models.BooleanField(default=False, verbose_name='周边易燃物已清理')),
-                ('status', models.CharField(choices=[('requested', '待审批'), ('approved', '已批准'), ('rejected', '已驳回'), ('closed', '已完工清场')], default='requested', max_length=10, verbose_name='状态')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True, verbose_name='审批意见')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='清场时间')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hot_works', to='decoration.permit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="动火证号")),
+                (
+                    "work_kind",
+                    models.CharField(
+                        choices=[
+                            ("welding", "电焊/气焊"),
+                            ("cutting", "切割"),
+                            ("open_flame", "其他明火"),
+                        ],
+                        max_length=12,
+                        verbose_name="动火类别",
+                    ),
+                ),
+                ("location", models.CharField(max_length=100, verbose_name="动火部位")),
+                ("starts_at", models.DateTimeField(verbose_name="动火开始")),
+                ("ends_at", models.DateTimeField(verbose_name="动火结束")),
+                ("welder_name", models.CharField(max_length=50, verbose_name="操作人")),
+                (
+                    "welder_certificate_no",
+                    models.CharField(max_length=50, verbose_name="特种作业操作证号"),
+                ),
+                ("welder_certificate_valid_until", models.DateField(verbose_name="证书有效期至")),
+                ("guardian_name", models.CharField(max_length=50, verbose_name="监护人")),
+                (
+                    "extinguishers_ready",
+                    models.BooleanField(default=False, verbose_name="现场已配灭火器"),
+                ),
+                (
+                    "combustibles_cleared",
+                    models.BooleanField(default=False, verbose_name="周边易燃物已清理"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "待审批"),
+                            ("approved", "已批准"),
+                            ("rejected", "已驳回"),
+                            ("closed", "已完工清场"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True, verbose_name="审批意见")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="清场时间")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hot_works",
+                        to="decoration.permit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '动火申请',
-                'verbose_name_plural': '动火申请',
-                'ordering': ['starts_at', 'id'],
+                "verbose_name": "动火申请",
+                "verbose_name_plural": "动火申请",
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Extension',
+            name="Extension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_end_date', models.DateField(verbose_name='原完工期限')),
-                ('new_end_date', models.DateField(verbose_name='申请延至')),
-                ('reason', models.TextField(verbose_name='延期原因')),
-                ('status', models.CharField(choices=[('requested', '待审批'), ('approved', '已批准'), ('rejected', '已驳回')], default='requested', max_length=10, verbose_name='状态')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True, verbose_name='审批意见')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extensions', to='decoration.permit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_end_date", models.DateField(verbose_name="原完工期限")),
+                ("new_end_date", models.DateField(verbose_name="申请延至")),
+                ("reason", models.TextField(verbose_name="延期原因")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "待审批"),
+                            ("approved", "已批准"),
+                            ("rejected", "已驳回"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True, verbose_name="审批意见")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extensions",
+                        to="decoration.permit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '延期申请',
-                'verbose_name_plural': '延期申请',
-                'ordering': ['requested_at', 'id'],
+                "verbose_name": "延期申请",
+                "verbose_name_plural": "延期申请",
+                "ordering": ["requested_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Drawing',
+            name="Drawing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('plan', '平面图'), ('water_electric', '水电平面布置图'), ('alteration', '改建图'), ('other', '其他图纸')], max_length=20, verbose_name='图纸类别')),
-                ('round', models.PositiveIntegerField(default=1, verbose_name='送审轮次')),
-                ('file', models.FileField(blank=True, upload_to=decoration.models.drawing_path, verbose_name='文件')),
-                ('original_name', models.CharField(blank=True, max_length=200, verbose_name='原文件名')),
-                ('content_type', models.CharField(blank=True, max_length=50, verbose_name='类型')),
-                ('size', models.PositiveIntegerField(default=0, verbose_name='大小（字节）')),
-                ('on_paper', models.BooleanField(default=False, verbose_name='纸质图纸')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='drawings', to='decoration.permit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("plan", "平面图"),
+                            ("water_electric", "水电平面布置图"),
+                            ("alteration", "改建图"),
+                            ("other", "其他图纸"),
+                        ],
+                        max_length=20,
+                        verbose_name="图纸类别",
+                    ),
+                ),
+                ("round", models.PositiveIntegerField(default=1, verbose_name="送审轮次")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, upload_to=decoration.models.drawing_path, verbose_name="文件"
+                    ),
+                ),
+                (
+                    "original_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="原文件名"),
+                ),
+                ("content_type", models.CharField(blank=True, max_length=50, verbose_name="类型")),
+                ("size", models.PositiveIntegerField(default=0, verbose_name="大小（字节）")),
+                ("on_paper", models.BooleanField(default=False, verbose_name="纸质图纸")),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="drawings",
+                        to="decoration.permit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '装修图纸',
-                'verbose_name_plural': '装修图纸',
-                'ordering': ['round', 'kind', 'id'],
+                "verbose_name": "装修图纸",
+                "verbose_name_plural": "装修图纸",
+                "ordering": ["round", "kind", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ConstructionNotice',
+            name="ConstructionNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='通告编号')),
-                ('title', models.CharField(max_length=100, verbose_name='标题')),
-                ('body', models.TextField(verbose_name='通告内容')),
-                ('work_starts_on', models.DateField(verbose_name='施工开始日期')),
-                ('work_ends_on', models.DateField(verbose_name='施工结束日期')),
-                ('status', models.CharField(choices=[('draft', '待审核'), ('approved', '已审核，待发布'), ('issued', '已发布'), ('withdrawn', '已撤回')], default='draft', max_length=10, verbose_name='状态')),
-                ('drafted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('recipients', models.PositiveIntegerField(default=0, verbose_name='通知人数')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('building', models.ForeignKey(blank=True, help_text='留空则通知全体业主。', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.building', verbose_name='通知楼栋')),
-                ('drafted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.project', verbose_name='管理项目')),
-                ('permit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='construction_notices', to='decoration.permit', verbose_name='相关装修')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="通告编号")),
+                ("title", models.CharField(max_length=100, verbose_name="标题")),
+                ("body", models.TextField(verbose_name="通告内容")),
+                ("work_starts_on", models.DateField(verbose_name="施工开始日期")),
+                ("work_ends_on", models.DateField(verbose_name="施工结束日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "待审核"),
+                            ("approved", "已审核，待发布"),
+                            ("issued", "已发布"),
+                            ("withdrawn", "已撤回"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("drafted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                ("recipients", models.PositiveIntegerField(default=0, verbose_name="通知人数")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="留空则通知全体业主。",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.building",
+                        verbose_name="通知楼栋",
+                    ),
+                ),
+                (
+                    "drafted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.project",
+                        verbose_name="管理项目",
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="construction_notices",
+                        to="decoration.permit",
+                        verbose_name="相关装修",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '施工通告',
-                'verbose_name_plural': '施工通告',
-                'ordering': ['-drafted_at', '-id'],
+                "verbose_name": "施工通告",
+                "verbose_name_plural": "施工通告",
+                "ordering": ["-drafted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRequest',
+            name="ChangeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('items', models.JSONField(default=list, verbose_name='变更后装修项目')),
-                ('reason', models.TextField(verbose_name='变更说明')),
-                ('status', models.CharField(choices=[('requested', '待审批'), ('approved', '已批准'), ('rejected', '已驳回')], default='requested', max_length=10, verbose_name='状态')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True, verbose_name='审批意见')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='decoration.permit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("items", models.JSONField(default=list, verbose_name="变更后装修项目")),
+                ("reason", models.TextField(verbose_name="变更说明")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "待审批"),
+                            ("approved", "已批准"),
+                            ("rejected", "已驳回"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True, verbose_name="审批意见")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="decoration.permit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '装修项目变更',
-                'verbose_name_plural': '装修项目变更',
-                'ordering': ['requested_at', 'id'],
+                "verbose_name": "装修项目变更",
+                "verbose_name_plural": "装修项目变更",
+                "ordering": ["requested_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='编号')),
-                ('kind', models.CharField(choices=[('overtime', '加班施工'), ('temporary_power', '临时用电'), ('flammable', '易燃材料进场'), ('concealed_work', '隐蔽工程验收'), ('paint', '油漆作业'), ('freight_lift', '货梯预约'), ('goods_exit', '物品出门条'), ('tools', '每日工具登记')], max_length=20, verbose_name='类别')),
-                ('details', models.TextField(verbose_name='内容（物品、部位、用电量等）')),
-                ('starts_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('status', models.CharField(choices=[('requested', '待审批'), ('approved', '已批准'), ('rejected', '已驳回'), ('registered', '已登记')], max_length=12, verbose_name='状态')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True, verbose_name='审批意见')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='decoration.permit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="编号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("overtime", "加班施工"),
+                            ("temporary_power", "临时用电"),
+                            ("flammable", "易燃材料进场"),
+                            ("concealed_work", "隐蔽工程验收"),
+                            ("paint", "油漆作业"),
+                            ("freight_lift", "货梯预约"),
+                            ("goods_exit", "物品出门条"),
+                            ("tools", "每日工具登记"),
+                        ],
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("details", models.TextField(verbose_name="内容（物品、部位、用电量等）")),
+                ("starts_at", models.DateTimeField(blank=True, null=True, verbose_name="开始时间")),
+                ("ends_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "待审批"),
+                            ("approved", "已批准"),
+                            ("rejected", "已驳回"),
+                            ("registered", "已登记"),
+                        ],
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True, verbose_name="审批意见")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="decoration.permit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '装修其他申请',
-                'verbose_name_plural': '装修其他申请',
-                'ordering': ['-requested_at', '-id'],
+                "verbose_name": "装修其他申请",
+                "verbose_name_plural": "装修其他申请",
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RectificationNotice',
+            name="RectificationNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='通知单号')),
-                ('items', models.TextField(verbose_name='整改事项')),
-                ('due_at', models.DateTimeField(verbose_name='整改期限')),
-                ('status', models.CharField(choices=[('open', '待整改'), ('overdue', '逾期未整改'), ('rectified', '已整改')], default='open', max_length=10, verbose_name='状态')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='开单时间')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='复查时间')),
-                ('verification_note', models.TextField(blank=True, verbose_name='复查意见')),
-                ('inspection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='decoration.inspection')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='decoration.permit')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="通知单号")),
+                ("items", models.TextField(verbose_name="整改事项")),
+                ("due_at", models.DateTimeField(verbose_name="整改期限")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "待整改"),
+                            ("overdue", "逾期未整改"),
+                            ("rectified", "已整改"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "issued_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="开单时间"
+                    ),
+                ),
+                (
+                    "verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="复查时间"),
+                ),
+                ("verification_note", models.TextField(blank=True, verbose_name="复查意见")),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="decoration.inspection",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="decoration.permit",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '整改通知单',
-                'verbose_name_plural': '整改通知单',
-                'ordering': ['-issued_at', '-id'],
+                "verbose_name": "整改通知单",
+                "verbose_name_plural": "整改通知单",
+                "ordering": ["-issued_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Fine',
+            name="Fine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='罚款单号')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='罚款金额（元）')),
-                ('reason', models.TextField(verbose_name='违规事实')),
-                ('charged_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='开单时间')),
-                ('charged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fines', to='decoration.permit')),
-                ('notice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='fines', to='decoration.rectificationnotice', verbose_name='整改通知单')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="罚款单号")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="罚款金额（元）"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="违规事实")),
+                (
+                    "charged_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="开单时间"
+                    ),
+                ),
+                (
+                    "charged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fines",
+                        to="decoration.permit",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fines",
+                        to="decoration.rectificationnotice",
+                        verbose_name="整改通知单",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '罚款单',
-                'verbose_name_plural': '罚款单',
-                'ordering': ['charged_at', 'id'],
+                "verbose_name": "罚款单",
+                "verbose_name_plural": "罚款单",
+                "ordering": ["charged_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.PositiveIntegerField(verbose_name='送审轮次')),
-                ('outcome', models.CharField(choices=[('approved', '审核通过'), ('rejected', '审核不通过')], max_length=10, verbose_name='结论')),
-                ('structure_ok', models.BooleanField(verbose_name='不破坏主体结构/承重墙')),
-                ('water_electric_ok', models.BooleanField(verbose_name='水电线路符合规范')),
-                ('waterproofing_ok', models.BooleanField(verbose_name='防水处理符合要求')),
-                ('comments', models.TextField(blank=True, verbose_name='审图意见')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='审图时间')),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审图人')),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='decoration.permit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("round", models.PositiveIntegerField(verbose_name="送审轮次")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("approved", "审核通过"), ("rejected", "审核不通过")],
+                        max_length=10,
+                        verbose_name="结论",
+                    ),
+                ),
+                ("structure_ok", models.BooleanField(verbose_name="不破坏主体结构/承重墙")),
+                ("water_electric_ok", models.BooleanField(verbose_name="水电线路符合规范")),
+                ("waterproofing_ok", models.BooleanField(verbose_name="防水处理符合要求")),
+                ("comments", models.TextField(blank=True, verbose_name="审图意见")),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="审图时间"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审图人",
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="decoration.permit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审图意见',
-                'verbose_name_plural': '审图意见',
-                'ordering': ['round', 'id'],
+                "verbose_name": "审图意见",
+                "verbose_name_plural": "审图意见",
+                "ordering": ["round", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WorkerPass',
+            name="WorkerPass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='证号')),
-                ('worker_name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('id_number_encrypted', models.TextField()),
-                ('id_number_masked', models.CharField(max_length=30, verbose_name='身份证号')),
-                ('id_hash', models.CharField(db_index=True, max_length=64)),
-                ('photo', models.FileField(blank=True, upload_to=decoration.models.pass_photo_path, verbose_name='照片')),
-                ('photo_content_type', models.CharField(blank=True, max_length=50)),
-                ('signed_by', models.CharField(choices=[('owner', '业主'), ('site_leader', '施工负责人')], max_length=12, verbose_name='签名人身份')),
-                ('signer_name', models.CharField(max_length=50, verbose_name='签名人')),
-                ('fee', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='工本费（元）')),
-                ('deposit', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='保证金（元）')),
-                ('receipt_no', models.CharField(max_length=40, verbose_name='收据号')),
-                ('expires_on', models.DateField(verbose_name='有效期至')),
-                ('status', models.CharField(choices=[('issued', '使用中'), ('returned', '已退证'), ('lost', '遗失'), ('forfeited', '逾期未退，保证金没收')], default='issued', max_length=10, verbose_name='状态')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='发证时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='退证/没收时间')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='passes', to='decoration.permit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="证号")),
+                ("worker_name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("id_number_encrypted", models.TextField()),
+                ("id_number_masked", models.CharField(max_length=30, verbose_name="身份证号")),
+                ("id_hash", models.CharField(db_index=True, max_length=64)),
+                (
+                    "photo",
+                    models.FileField(
+                        blank=True, upload_to=decoration.models.pass_photo_path, verbose_name="照片"
+                    ),
+                ),
+                ("photo_content_type", models.CharField(blank=True, max_length=50)),
+                (
+                    "signed_by",
+                    models.CharField(
+                        choices=[("owner", "业主"), ("site_leader", "施工负责人")],
+                        max_length=12,
+                        verbose_name="签名人身份",
+                    ),
+                ),
+                ("signer_name", models.CharField(max_length=50, verbose_name="签名人")),
+                (
+                    "fee",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="工本费（元）"
+                    ),
+                ),
+                (
+                    "deposit",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="保证金（元）"
+                    ),
+                ),
+                ("receipt_no", models.CharField(max_length=40, verbose_name="收据号")),
+                ("expires_on", models.DateField(verbose_name="有效期至")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("issued", "使用中"),
+                            ("returned", "已退证"),
+                            ("lost", "遗失"),
+                            ("forfeited", "逾期未退，保证金没收"),
+                        ],
+                        default="issued",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "issued_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="发证时间"
+                    ),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="退证/没收时间"),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passes",
+                        to="decoration.permit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '施工人员出入证',
-                'verbose_name_plural': '施工人员出入证',
-                'ordering': ['permit', 'issued_at', 'id'],
+                "verbose_name": "施工人员出入证",
+                "verbose_name_plural": "施工人员出入证",
+                "ordering": ["permit", "issued_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('deposit_received', '收装修押金'), ('pass_fee', '收出入证工本费'), ('pass_deposit_received', '收出入证保证金'), ('pass_deposit_refunded', '退出入证保证金'), ('pass_deposit_forfeited', '没收出入证保证金'), ('fine_charged', '开具罚款'), ('fine_paid', '现金缴纳罚款'), ('fine_deducted', '罚款从押金中扣除'), ('deduction', '押金扣款'), ('deposit_refunded', '退还装修押金')], max_length=30, verbose_name='类别')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='金额（元）')),
-                ('receipt_no', models.CharField(blank=True, max_length=40, verbose_name='收据/单据号')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='摘要')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='时间')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),
-                ('fine', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='decoration.fine')),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='decoration.permit')),
-                ('worker_pass', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='decoration.workerpass')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("deposit_received", "收装修押金"),
+                            ("pass_fee", "收出入证工本费"),
+                            ("pass_deposit_received", "收出入证保证金"),
+                            ("pass_deposit_refunded", "退出入证保证金"),
+                            ("pass_deposit_forfeited", "没收出入证保证金"),
+                            ("fine_charged", "开具罚款"),
+                            ("fine_paid", "现金缴纳罚款"),
+                            ("fine_deducted", "罚款从押金中扣除"),
+                            ("deduction", "押金扣款"),
+                            ("deposit_refunded", "退还装修押金"),
+                        ],
+                        max_length=30,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="金额（元）"),
+                ),
+                (
+                    "receipt_no",
+                    models.CharField(blank=True, max_length=40, verbose_name="收据/单据号"),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="摘要")),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="时间"),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="经办人",
+                    ),
+                ),
+                (
+                    "fine",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger",
+                        to="decoration.fine",
+                    ),
+                ),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger",
+                        to="decoration.permit",
+                    ),
+                ),
+                (
+                    "worker_pass",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger",
+                        to="decoration.workerpass",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '押金台账',
-                'verbose_name_plural': '押金台账',
-                'ordering': ['at', 'id'],
+                "verbose_name": "押金台账",
+                "verbose_name_plural": "押金台账",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='permit',
-            index=models.Index(fields=['project', 'status'], name='dec_permit_project_status'),
+            model_name="permit",
+            index=models.Index(fields=["project", "status"], name="dec_permit_project_status"),
         ),
         migrations.AddIndex(
-            model_name='permit',
-            index=models.Index(fields=['status', 'end_date'], name='dec_permit_status_end'),
+            model_name="permit",
+            index=models.Index(fields=["status", "end_date"], name="dec_permit_status_end"),
         ),
         migrations.AddIndex(
-            model_name='permit',
-            index=models.Index(fields=['status', 'review_due_at'], name='dec_permit_status_review'),
+            model_name="permit",
+            index=models.Index(fields=["status", "review_due_at"], name="dec_permit_status_review"),
         ),
         migrations.AddConstraint(
-            model_name='permit',
-            constraint=models.CheckConstraint(condition=models.Q(('area_m2__gt', 0)), name='dec_permit_area_positive'),
+            model_name="permit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("area_m2__gt", 0)), name="dec_permit_area_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hotworkpermit',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='dec_hot_work_window'),
+            model_name="hotworkpermit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="dec_hot_work_window",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='extension',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'requested')), fields=('permit',), name='dec_one_pending_extension'),
+            model_name="extension",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "requested")),
+                fields=("permit",),
+                name="dec_one_pending_extension",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='constructionnotice',
-            constraint=models.CheckConstraint(condition=models.Q(('work_ends_on__gte', models.F('work_starts_on'))), name='dec_notice_dates_ordered'),
+            model_name="constructionnotice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("work_ends_on__gte", models.F("work_starts_on"))),
+                name="dec_notice_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='changerequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'requested')), fields=('permit',), name='dec_one_pending_change'),
+            model_name="changerequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "requested")),
+                fields=("permit",),
+                name="dec_one_pending_change",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rectificationnotice',
-            index=models.Index(fields=['status', 'due_at'], name='dec_notice_status_due'),
+            model_name="rectificationnotice",
+            index=models.Index(fields=["status", "due_at"], name="dec_notice_status_due"),
         ),
         migrations.AddConstraint(
-            model_name='fine',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='dec_fine_positive'),
+            model_name="fine",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="dec_fine_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='workerpass',
-            index=models.Index(fields=['status', 'expires_on'], name='dec_pass_status_expiry'),
+            model_name="workerpass",
+            index=models.Index(fields=["status", "expires_on"], name="dec_pass_status_expiry"),
         ),
         migrations.AddConstraint(
-            model_name='workerpass',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'issued')), fields=('permit', 'id_hash'), name='dec_one_live_pass_per_worker'),
+            model_name="workerpass",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "issued")),
+                fields=("permit", "id_hash"),
+                name="dec_one_live_pass_per_worker",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['permit', 'kind'], name='dec_ledger_permit_kind'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["permit", "kind"], name="dec_ledger_permit_kind"),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), models.Q(('amount', 0), ('kind', 'deposit_refunded')), _connector='OR'), name='dec_ledger_amount_positive'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount__gt", 0),
+                    models.Q(("amount", 0), ("kind", "deposit_refunded")),
+                    _connector="OR",
+                ),
+                name="dec_ledger_amount_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'deposit_received')), fields=('permit',), name='dec_one_deposit_per_permit'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "deposit_received")),
+                fields=("permit",),
+                name="dec_one_deposit_per_permit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'deposit_refunded')), fields=('permit',), name='dec_one_refund_per_permit'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "deposit_refunded")),
+                fields=("permit",),
+                name="dec_one_refund_per_permit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('worker_pass__isnull', False)), fields=('worker_pass', 'kind'), name='dec_one_entry_per_pass_kind'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("worker_pass__isnull", False)),
+                fields=("worker_pass", "kind"),
+                name="dec_one_entry_per_pass_kind",
+            ),
         ),
     ]
