@@ -1452,37 +1452,30 @@ def contractor_expel(*, permit: Permit, reason: str, by: User) -> Permit:
 def completion_apply(*, permit: Permit, by: User, lost_passes: Iterable[int] = ()) -> Permit:
     """The contractor applies for acceptance and hands the passes back (DEC-11).
 
-    Every pass still in use is taken back now (deposit refunded if in time),
-    except those declared lost, whose deposit is forfeited (DEC-06).
+    At the desk every pass still in use is taken back now (deposit refunded if
+    in time); passes declared lost forfeit their deposit (DEC-06). Applied for
+    online, the passes are handed in at the acceptance at the latest: deposits
+    are paid back by staff only, never recorded by the contractor's own login.
     """
     permit = _locked(permit)
     _require_party(by, permit, _("申请竣工验收"))
     _require_status(permit, (S.IN_PROGRESS,), _("申请验收"))
-    lost = set(lost_passes)
     live = list(
         WorkerPass.objects.select_for_update().filter(
             permit=permit, status=WorkerPass.Status.ISSUED
         )
     )
-    unknown = lost - {p.pk for p in live}
-    if unknown:
+    lost = set(lost_passes)
+    if lost - {p.pk for p in live}:
         raise ValidationError({"lost_passes": _("所列出入证不属于本装修或已退回。")})
-    grace = DecorationSettings.current().pass_return_grace_days
     for worker_pass in live:
         worker_pass.permit = permit
         if worker_pass.pk in lost:
             _close_pass(
                 worker_pass, WorkerPass.Status.LOST, by=by, refund=False, note=_("竣工时申报遗失")
             )
-        else:
-            in_time = rules.pass_deposit_refundable(worker_pass.expires_on, _today(), grace)
-            _close_pass(
-                worker_pass,
-                WorkerPass.Status.RETURNED if in_time else WorkerPass.Status.FORFEITED,
-                by=by,
-                refund=in_time,
-                note=_("竣工退证"),
-            )
+    if is_project_staff(by, permit.project_id):
+        _take_passes_back(permit, [p for p in live if p.pk not in lost], by=by)
     _status(permit, S.COMPLETION_APPLIED, by=by, completion_applied_at=timezone.now())
     _notify_roles(
         permit,
@@ -1492,6 +1485,21 @@ def completion_apply(*, permit: Permit, by: User, lost_passes: Iterable[int] = (
         exclude=[by.pk],
     )
     return permit
+
+
+def _take_passes_back(permit: Permit, passes: Iterable[WorkerPass], *, by: User) -> None:
+    """Passes handed in at completion: in time refunds the deposit, late forfeits it (DEC-06)."""
+    grace = DecorationSettings.current().pass_return_grace_days
+    for worker_pass in passes:
+        worker_pass.permit = permit
+        in_time = rules.pass_deposit_refundable(worker_pass.expires_on, _today(), grace)
+        _close_pass(
+            worker_pass,
+            WorkerPass.Status.RETURNED if in_time else WorkerPass.Status.FORFEITED,
+            by=by,
+            refund=in_time,
+            note=_("竣工退证"),
+        )
 
 
 @transaction.atomic
@@ -1516,10 +1524,16 @@ def acceptance_decide(
             raise ValidationError(
                 {"checklist": _("有违规加建改建或装修垃圾未清运，不能验收合格。")}
             )
-        if WorkerPass.objects.filter(permit=permit, status=WorkerPass.Status.ISSUED).exists():
-            raise InvalidTransition(_("尚有出入证未退回，请先退证或登记遗失。"))
         if RectificationNotice.objects.filter(permit=permit, status__in=OPEN_NOTICES).exists():
             raise InvalidTransition(_("尚有整改通知单未完成整改复查，不能验收合格。"))
+        # Passes not yet handed in (completion applied online) are collected now.
+        _take_passes_back(
+            permit,
+            WorkerPass.objects.select_for_update().filter(
+                permit=permit, status=WorkerPass.Status.ISSUED
+            ),
+            by=by,
+        )
         _status(
             permit,
             S.ACCEPTED,

@@ -232,13 +232,14 @@ def test_a_permit_goes_from_application_to_refund__DEC_01_to_DEC_12(
     with time_machine.travel(local("2025-11-20 09:00"), tick=False):
         completed = ok(firm.post(url(permit, "complete"), {}, format="json"))
         assert completed["status"] == "completion_applied"
-        # The passes come back with the completion, in time: their deposit is refunded.
-        assert completed["pass_deposits_held"] == "0.00"
-        assert ok(desk.get(f"{PERMITS}{permit}/passes/"))["results"][0]["status"] == "returned"
+        # Applied for online: the passes are collected at the acceptance, by staff.
+        assert completed["pass_deposits_held"] == "40.00"
 
         accepted = ok(eng.post(url(permit, "accept"), {"note": "验收合格"}, format="json"))
         assert accepted["status"] == "accepted"
         assert accepted["accepted_by"] == staff_id(engineer)
+        assert accepted["pass_deposits_held"] == "0.00"
+        assert ok(desk.get(f"{PERMITS}{permit}/passes/"))["results"][0]["status"] == "returned"
 
         refunded = ok(desk.post(url(permit, "refund"), {"receipt_no": "YJ-0001"}, format="json"))
     assert refunded["status"] == "closed"

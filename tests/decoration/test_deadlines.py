@@ -174,9 +174,7 @@ def test_the_pass_sweep_costs_the_same_queries_for_one_or_many_passes(started, f
     assert one == many
 
 
-def test_recomputing_a_provisional_review_clock_keeps_its_length__DEC_01(
-    file_permit, frontdesk
-):
+def test_recomputing_a_provisional_review_clock_keeps_its_length__DEC_01(file_permit, frontdesk):
     """CAL-02: recomputed once the year is loaded, with the days in force when the
     drawings came in — a later settings edit does not move it."""
     from decoration.deadlines import recompute_provisional_reviews

@@ -653,12 +653,27 @@ def test_completion_takes_the_passes_back__DEC_11(started, frontdesk, contractor
     lost = services.pass_issue(
         permit=started, worker_name="赵六", id_number=WORKER_ID_2, by=frontdesk
     )
-    services.completion_apply(permit=started, by=contractor_user, lost_passes=[lost.pk])
+    services.completion_apply(permit=started, by=frontdesk, lost_passes=[lost.pk])
     assert WorkerPass.objects.get(pk=kept.pk).status == WorkerPass.Status.RETURNED
     assert WorkerPass.objects.get(pk=lost.pk).status == WorkerPass.Status.LOST
     balances = services.balances(started)
     assert balances.pass_deposits_refunded == balances.pass_deposits_forfeited == Decimal("40.00")
     assert Permit.objects.get(pk=started.pk).status == S.COMPLETION_APPLIED
+
+
+def test_passes_of_an_online_completion_are_collected_at_acceptance_by_staff__DEC_11(
+    started, frontdesk, contractor_user, engineer
+):
+    """The contractor's own login never records a deposit paid back (DEC-06, DEC-12)."""
+    worker_pass = services.pass_issue(
+        permit=started, worker_name="王五", id_number=WORKER_ID, by=frontdesk
+    )
+    services.completion_apply(permit=started, by=contractor_user)
+    assert WorkerPass.objects.get(pk=worker_pass.pk).status == WorkerPass.Status.ISSUED
+    services.acceptance_decide(permit=started, by=engineer, passed=True)
+    assert WorkerPass.objects.get(pk=worker_pass.pk).status == WorkerPass.Status.RETURNED
+    refund = LedgerEntry.objects.get(worker_pass=worker_pass, kind=K.PASS_DEPOSIT_REFUNDED)
+    assert refund.by == engineer
 
 
 def test_acceptance_checks_alterations_debris_and_open_notices__DEC_11(
