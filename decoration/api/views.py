@@ -101,8 +101,8 @@ from decoration.models import (
 )
 from decoration.services import InvalidTransition
 from servicedesk.api.base import (
+    ActingViewSetMixin,
     Conflict,
-    ScopedViewSetMixin,
     action_schema,
     is_resident,
     service_errors,
@@ -228,44 +228,13 @@ def pass_rows() -> models.QuerySet[WorkerPass]:
 # --- The common base -----------------------------------------------------------------------
 
 
-class _DecorationViewSet(ScopedViewSetMixin[M], viewsets.GenericViewSet[M]):
+class _DecorationViewSet(ActingViewSetMixin[M], viewsets.GenericViewSet[M]):
     """Scoped rows, cursor pages by id, the read serializer for every answer."""
 
     ordering_fields = ["id"]
     ordering = ["-id"]
     # Reads see the whole scope; everything else acts on the caller's own projects only.
     read_actions = READ_ACTIONS
-
-    def get_queryset(self) -> models.QuerySet[M]:
-        queryset = super().get_queryset()
-        if self.action in self.read_actions or getattr(self, "swagger_fake_view", False):
-            return queryset
-        return self._acting(queryset)
-
-    def _acting(self, queryset: models.QuerySet[R]) -> models.QuerySet[R]:
-        """Staff act on their own projects' records only, never on a record of a unit they
-        happen to live in elsewhere: a 404 like any record out of scope (as keys/)."""
-        viewer = viewer_for(self.request.user)
-        if viewer.is_staff_member and not viewer.all_projects:
-            project_path = getattr(queryset.model, "scope").project  # noqa: B009
-            queryset = queryset.filter(**{f"{project_path}__in": viewer.project_ids})
-        return queryset
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        request = getattr(self, "request", None)
-        context["staff"] = request is None or viewer_for(request.user).is_staff_member
-        return context
-
-    def _input(self, serializer_class: type[Any]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def _fresh(self, obj: models.Model, code: int = status.HTTP_200_OK) -> Response:
-        """Return the record as it now is, re-read through the scoped queryset."""
-        row = self.get_queryset().get(pk=obj.pk)
-        return Response(self.get_serializer(row).data, status=code)
 
     def _permit(self, pk: int, field: str = "permit") -> Permit:
         """The permit ``pk`` the caller may act on, or a 400 naming ``field`` (a permit

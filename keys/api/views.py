@@ -74,8 +74,8 @@ from keys.models import (
 )
 from keys.services import InvalidTransition
 from servicedesk.api.base import (
+    ActingViewSetMixin,
     IsStaffMember,
-    ScopedViewSetMixin,
     action_schema,
     service_errors,
     staff_or_resident,
@@ -171,39 +171,11 @@ def copy_request_rows() -> models.QuerySet[CopyRequest]:
 # --- The common base -----------------------------------------------------------------------
 
 
-class _KeysViewSet(ScopedViewSetMixin[M], viewsets.GenericViewSet[M]):
+class _KeysViewSet(ActingViewSetMixin[M], viewsets.GenericViewSet[M]):
     """Scoped rows, cursor pages by id, the read serializer for every answer."""
 
     ordering_fields = ["id"]
     ordering = ["-id"]
-
-    def get_queryset(self) -> models.QuerySet[M]:
-        queryset = super().get_queryset()
-        if self.action in READ_ACTIONS:
-            return queryset
-        viewer = viewer_for(self.request.user)
-        if viewer.is_staff_member and not viewer.all_projects:
-            # Staff act on their own projects' records only, never on a record of a unit
-            # they happen to live in elsewhere: a 404 like any record out of scope.
-            project_path = getattr(queryset.model, "scope").project  # noqa: B009
-            queryset = queryset.filter(**{f"{project_path}__in": viewer.project_ids})
-        return queryset
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        request = getattr(self, "request", None)
-        context["staff"] = request is None or viewer_for(request.user).is_staff_member
-        return context
-
-    def _input(self, serializer_class: type[Any]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def _fresh(self, obj: models.Model, code: int = status.HTTP_200_OK) -> Response:
-        """Return the record as it now is, re-read through the scoped queryset."""
-        row = self.get_queryset().get(pk=obj.pk)
-        return Response(self.get_serializer(row).data, status=code)
 
     # -- looking up what a request names, inside the caller's own projects ------------------
 

@@ -30,6 +30,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
 from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 M = TypeVar("M", bound=models.Model)
+R = TypeVar("R", bound=models.Model)
 
 
 class Conflict(APIException):
@@ -93,6 +95,50 @@ class ScopedViewSetMixin(GenericAPIView[M]):
         return scope_queryset(self.base_queryset(), self.request.user)
 
 
+class ActingViewSetMixin(ScopedViewSetMixin[M]):
+    """A module's viewset base: reads see the whole scope; every other action (an
+    update, a POST action) reaches only the records of the caller's own projects
+    when the caller is staff — never a record of a unit they happen to live in
+    elsewhere, which is a 404 like any record out of scope.
+
+    Also: the ``staff`` flag in the serializer context (masking for non-staff),
+    ``_input`` to validate an action's body and ``_fresh`` to answer with the
+    record as it now is.
+    """
+
+    read_actions: frozenset[str] = frozenset({"list", "retrieve"})
+
+    def get_queryset(self) -> models.QuerySet[M]:
+        queryset = super().get_queryset()
+        action = getattr(self, "action", None)
+        if action in self.read_actions or getattr(self, "swagger_fake_view", False):
+            return queryset
+        return self._acting(queryset)
+
+    def _acting(self, queryset: models.QuerySet[R]) -> models.QuerySet[R]:
+        viewer = viewer_for(self.request.user)
+        if viewer.is_staff_member and not viewer.all_projects:
+            project_path = getattr(queryset.model, "scope").project  # noqa: B009
+            queryset = queryset.filter(**{f"{project_path}__in": viewer.project_ids})
+        return queryset
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        request = getattr(self, "request", None)
+        context["staff"] = request is None or viewer_for(request.user).is_staff_member
+        return context
+
+    def _input(self, serializer_class: type[Any]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _fresh(self, obj: models.Model, code: int = status.HTTP_200_OK) -> Response:
+        """Return the record as it now is, re-read through the scoped queryset."""
+        row = self.get_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer(row).data, status=code)
+
+
 def sees_project(user: Any, project_id: int | None) -> bool:
     """Return whether ``user`` sees ``project_id`` as staff (all-project roles see all)."""
     viewer = viewer_for(user)
@@ -100,6 +146,7 @@ def sees_project(user: Any, project_id: int | None) -> bool:
 
 
 __all__ = [
+    "ActingViewSetMixin",
     "Conflict",
     "IsStaffMember",
     "ScopedViewSetMixin",
