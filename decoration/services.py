@@ -10,7 +10,7 @@ transaction. Money moves only by appending ``LedgerEntry`` rows (DEC-12).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -247,6 +247,37 @@ def _receipt(raw: str, *, field: str = "receipt_no", required: bool = True) -> s
     if len(receipt) > 40:
         raise ValidationError({field: _("收据号最多 40 个字符。")})
     return receipt
+
+
+def _decide(
+    request: ChangeRequest | Extension | HotWorkPermit | Application,
+    *,
+    by: User,
+    approve: bool,
+    note: str,
+    roles: Iterable[str],
+    what: str,
+    project_id: int,
+    done: str,
+    checks: Callable[[], None] | None = None,
+) -> str:
+    """Record an approver's decision on a request someone else made (ORG-04): the
+    role, not one's own request, still pending, reasons for a rejection. Returns
+    the status before. ``checks`` runs the request's own conditions for approval."""
+    _require_role(by, roles, what, project_id=project_id)
+    ensure_not_self_approval(requested_by=request.requested_by, approver=by)
+    if request.status != Decision.REQUESTED:
+        raise InvalidTransition(done)
+    if approve and checks is not None:
+        checks()
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("驳回须写明理由。")})
+    before = request.status
+    request.status = Decision.APPROVED if approve else Decision.REJECTED
+    request.decided_by, request.decided_at = by, timezone.now()
+    request.decision_note = note.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return before
 
 
 # --- Application (DEC-01, DEC-02, DEC-03, DEC-04, DEC-07) ----------------------------
@@ -595,15 +626,16 @@ def change_decide(
     """Approve (the permit's items become the new ones) or reject a change (DEC-02, ORG-04)."""
     permit = _locked(change.permit)
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
-    _require_role(by, CHANGE_APPROVER_ROLES, _("审批装修变更"), project_id=permit.project_id)
-    ensure_not_self_approval(requested_by=change.requested_by, approver=by)
-    if change.status != Decision.REQUESTED:
-        raise InvalidTransition(_("该变更申请已处理。"))
-    if not approve and not note.strip():
-        raise ValidationError({"note": _("驳回须写明理由。")})
-    change.status = Decision.APPROVED if approve else Decision.REJECTED
-    change.decided_by, change.decided_at, change.decision_note = by, timezone.now(), note.strip()
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _decide(
+        change,
+        by=by,
+        approve=approve,
+        note=note,
+        roles=CHANGE_APPROVER_ROLES,
+        what=_("审批装修变更"),
+        project_id=permit.project_id,
+        done=_("该变更申请已处理。"),
+    )
     if approve:
         old = permit.items
         permit.items = change.items
@@ -750,16 +782,16 @@ def extension_decide(*, extension: Extension, by: User, approve: bool, note: str
     and lifts a stop-work flag."""
     permit = _locked(extension.permit)
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
-    _require_role(by, EXTENSION_APPROVER_ROLES, _("审批装修延期"), project_id=permit.project_id)
-    ensure_not_self_approval(requested_by=extension.requested_by, approver=by)
-    if extension.status != Decision.REQUESTED:
-        raise InvalidTransition(_("该延期申请已处理。"))
-    if not approve and not note.strip():
-        raise ValidationError({"note": _("驳回须写明理由。")})
-    extension.status = Decision.APPROVED if approve else Decision.REJECTED
-    extension.decided_by, extension.decided_at = by, timezone.now()
-    extension.decision_note = note.strip()
-    extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _decide(
+        extension,
+        by=by,
+        approve=approve,
+        note=note,
+        roles=EXTENSION_APPROVER_ROLES,
+        what=_("审批装修延期"),
+        project_id=permit.project_id,
+        done=_("该延期申请已处理。"),
+    )
     if approve and permit.status in ON_SITE:
         old = permit.end_date
         permit.end_date = extension.new_end_date
@@ -1075,21 +1107,24 @@ def hot_work_decide(
 ) -> HotWorkPermit:
     """Approve before the window opens, only with the checklist complete (DEC-08, ORG-04)."""
     hot = HotWorkPermit.objects.select_for_update().select_related("permit").get(pk=hot_work.pk)
-    _require_role(by, HOT_WORK_APPROVER_ROLES, _("审批动火"), project_id=hot.permit.project_id)
-    ensure_not_self_approval(requested_by=hot.requested_by, approver=by)
-    if hot.status != HotWorkPermit.Status.REQUESTED:
-        raise InvalidTransition(_("该动火申请已处理。"))
-    if approve:
+
+    def ready() -> None:
         if hot.starts_at <= timezone.now():
             raise InvalidTransition(_("动火须事先批准；申请的开始时间已过，请重新申请。"))
         if not (hot.extinguishers_ready and hot.combustibles_cleared):
             raise ValidationError({"checklist": _("现场灭火器和易燃物清理未确认，不能批准动火。")})
-    elif not note.strip():
-        raise ValidationError({"note": _("驳回须写明理由。")})
-    before = hot.status
-    hot.status = HotWorkPermit.Status.APPROVED if approve else HotWorkPermit.Status.REJECTED
-    hot.decided_by, hot.decided_at, hot.decision_note = by, timezone.now(), note.strip()
-    hot.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+    before = _decide(
+        hot,
+        by=by,
+        approve=approve,
+        note=note,
+        roles=HOT_WORK_APPROVER_ROLES,
+        what=_("审批动火"),
+        project_id=hot.permit.project_id,
+        done=_("该动火申请已处理。"),
+        checks=ready,
+    )
     record_event(
         hot, action=hot.status, actor=by, from_state=before, to_state=hot.status, reason=note
     )
@@ -1162,19 +1197,16 @@ def application_decide(
     application = (
         Application.objects.select_for_update().select_related("permit").get(pk=application.pk)
     )
-    _require_role(
-        by, APPLICATION_APPROVER_ROLES, _("审批施工申请"), project_id=application.permit.project_id
+    before = _decide(
+        application,
+        by=by,
+        approve=approve,
+        note=note,
+        roles=APPLICATION_APPROVER_ROLES,
+        what=_("审批施工申请"),
+        project_id=application.permit.project_id,
+        done=_("该申请已处理。"),
     )
-    ensure_not_self_approval(requested_by=application.requested_by, approver=by)
-    if application.status != Application.Status.REQUESTED:
-        raise InvalidTransition(_("该申请已处理。"))
-    if not approve and not note.strip():
-        raise ValidationError({"note": _("驳回须写明理由。")})
-    before = application.status
-    application.status = Application.Status.APPROVED if approve else Application.Status.REJECTED
-    application.decided_by, application.decided_at = by, timezone.now()
-    application.decision_note = note.strip()
-    application.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     record_event(
         application,
         action=application.status,
