@@ -15,6 +15,8 @@ from servicedesk.core.models import Project, Resident, Role, Unit
 from servicedesk.core.numbering import next_value
 from servicedesk.core.scoping import scope_queryset, viewer_for
 from servicedesk.notifications.services import users_with_role
+from servicedesk.security import audit
+from servicedesk.security.models import AuditEntry
 from servicedesk.workcal.calendar import business_calendar
 from visitors import identity
 from visitors.models import Amendment, BlacklistEntry, IdReveal, PreRegistration, Visit
@@ -264,6 +266,12 @@ def id_reveal(*, visit: Visit, by: User, reason: str) -> str:
         raise InvalidTransition(_("该证件号已按保留期限清除。"))
     IdReveal.objects.create(visit=visit, by=by, reason=reason)
     record_event(visit, action="id_revealed", actor=by, reason=reason)
+    audit.record(
+        AuditEntry.Kind.REVEAL,
+        actor_id=by.pk,
+        what=f"visitors.visit #{visit.pk}",
+        detail={"reason": reason},
+    )
     return identity.decrypt(visit.id_number_encrypted)
 
 
