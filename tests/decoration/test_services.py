@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from decoration import services
 from decoration.models import (
@@ -866,3 +866,15 @@ def test_another_contractor_cannot_act_on_a_permit(started, project):
         services.extension_request(
             permit=started, new_end_date=started.end_date + timedelta(days=5), reason="x", by=other
         )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_refuses_raw_updates_and_deletes_of_the_ledger__DEC_12(accepted):
+    before = kinds(accepted)
+    for statement in (
+        "UPDATE decoration_ledgerentry SET amount = 1",
+        "DELETE FROM decoration_ledgerentry",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(statement)
+    assert kinds(accepted) == before

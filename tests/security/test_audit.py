@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -121,3 +122,16 @@ def test_the_admin_shows_the_trail_read_only(client):
     client.force_login(root)
     assert client.get(reverse("admin:security_auditentry_changelist")).status_code == 200
     assert client.get(reverse("admin:security_auditentry_add")).status_code == 403
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_refuses_raw_updates_and_deletes_of_the_trail(client, owner, unit):
+    client.force_login(owner)
+    client.get(reverse("resident-add", args=[unit.pk]))
+    for statement in (
+        "UPDATE security_auditentry SET what = 'x'",
+        "DELETE FROM security_auditentry",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(statement)
+    assert AuditEntry.objects.get().what == ""
