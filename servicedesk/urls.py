@@ -16,6 +16,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 
+# JSON for /api/ URLs that route nowhere, 404.html for the rest.
+handler404 = "servicedesk.api.views.not_found"
+
 admin.site.site_header = "客服部管理后台"
 admin.site.site_title = "客服部"
 admin.site.index_title = "规则与基础资料"

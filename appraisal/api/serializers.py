@@ -11,6 +11,7 @@ apps never collide (as complaints/, keys/, visits/).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -414,7 +415,13 @@ class SuggestionDecideSerializer(serializers.Serializer[Any]):
 
 
 class SuggestionRefreshSerializer(serializers.Serializer[Any]):
-    month = serializers.DateField(help_text="月份（任一日期，取当月）")
+    month = serializers.DateField(help_text="月份（任一日期，取当月；2000–2999 年）")
+
+    def validate_month(self, value: date) -> date:
+        # 0001-01 or 9999-12 overflowed turning the month into aware datetimes (a 500).
+        if not 2000 <= value.year <= 2999:
+            raise serializers.ValidationError(_("月份应在 2000–2999 年之间。"))
+        return value
 
 
 # --- Training (APR-09) ------------------------------------------------------------------

@@ -59,6 +59,7 @@ from appraisal.models import (
     TrainingResult,
 )
 from servicedesk.api.base import IsStaffMember, action_schema, service_errors
+from servicedesk.api.filters import IdFilter
 from servicedesk.core.models import Role
 from servicedesk.core.scoping import viewer_for
 
@@ -82,7 +83,7 @@ def _input(view: Any, serializer_class: type[Any], *, partial: bool = False) -> 
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    staff = django_filters.NumberFilter(field_name="staff_id", help_text="被考核人（员工 id）")
+    staff = IdFilter(field_name="staff_id", help_text="被考核人（员工 id）")
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
     period = django_filters.DateFilter(field_name="period", help_text="考核期间，精确匹配")
     period_after = django_filters.DateFilter(
@@ -357,7 +358,7 @@ class CriteriaSetViewSet(viewsets.ReadOnlyModelViewSet[CriteriaSet]):
 
 
 class SuggestionFilter(django_filters.FilterSet):
-    staff = django_filters.NumberFilter(field_name="staff_id", help_text="员工 id")
+    staff = IdFilter(field_name="staff_id", help_text="员工 id")
     month = django_filters.DateFilter(field_name="month", help_text="月份（当月 1 日）")
     status = django_filters.ChoiceFilter(choices=Suggestion.Status.choices)
 
@@ -424,7 +425,9 @@ class SuggestionViewSet(
             403: OpenApiResponse(description="仅限经理、总经理"),
         },
     )
-    @action(detail=False, methods=["post"])
+    # Not paginated: the answer is the month's new suggestions (pagination_class=None
+    # also keeps the schema from documenting a page object).
+    @action(detail=False, methods=["post"], pagination_class=None)
     def refresh(self, request: Request) -> Response:
         viewer = viewer_for(request.user)
         if not (viewer.is_superuser or viewer.has_role(Role.MANAGER, Role.GENERAL_MANAGER)):
@@ -441,7 +444,7 @@ class SuggestionViewSet(
 
 
 class TrainingFilter(django_filters.FilterSet):
-    staff = django_filters.NumberFilter(field_name="staff_id", help_text="员工 id")
+    staff = IdFilter(field_name="staff_id", help_text="员工 id")
     stage = django_filters.ChoiceFilter(choices=TrainingResult.Stage.choices)
     passed = django_filters.BooleanFilter()
 

@@ -56,6 +56,7 @@ from complaints.api.serializers import (
 )
 from complaints.models import Callback, Channel, Complaint
 from servicedesk.api.base import action_schema, conflict_on, service_errors, staff_or_resident
+from servicedesk.api.filters import IdFilter
 from servicedesk.core.models import Resident, Unit
 from servicedesk.core.scoping import Viewer, scope_queryset, viewer_for
 from servicedesk.security.filing import FilingThrottled, filing_allowed
@@ -86,6 +87,10 @@ class PDFRenderer(BaseRenderer):
     ) -> bytes:
         if isinstance(data, bytes):
             return data
+        # An error (403/404) asked for as ?format=pdf is JSON and says so.
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
         return JSONRenderer().render(data)
 
 
@@ -108,7 +113,7 @@ class ComplaintFilter(django_filters.FilterSet):
     building = django_filters.CharFilter(
         field_name="unit__building__code", help_text="楼栋号（房号前缀）"
     )
-    unit = django_filters.NumberFilter(field_name="unit_id", help_text="房屋 id")
+    unit = IdFilter(field_name="unit_id", help_text="房屋 id")
     received_from = django_filters.DateFilter(
         method="filter_received_from", help_text="受理日期起（含，本地日期）"
     )

@@ -107,6 +107,7 @@ from servicedesk.api.base import (
     is_resident,
     service_errors,
 )
+from servicedesk.api.filters import IdFilter
 from servicedesk.core.models import Building, Project, Unit
 from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
 
@@ -291,8 +292,8 @@ PERMIT_CONTRACTOR_ACTIONS = READ_ACTIONS | {
 
 class PermitFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Permit.Status.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id", help_text="房屋 id")
-    contractor = django_filters.NumberFilter(field_name="contractor_id", help_text="装修单位 id")
+    unit = IdFilter(field_name="unit_id", help_text="房屋 id")
+    contractor = IdFilter(field_name="contractor_id", help_text="装修单位 id")
 
     class Meta:
         model = Permit
@@ -816,7 +817,7 @@ PARTY_REQUESTS = READ_ACTIONS | {"create"}
 
 
 class _PermitChildFilter(django_filters.FilterSet):
-    permit = django_filters.NumberFilter(field_name="permit_id", help_text="装修申请 id")
+    permit = IdFilter(field_name="permit_id", help_text="装修申请 id")
 
 
 class HotWorkFilter(_PermitChildFilter):
@@ -987,7 +988,7 @@ class ApplicationViewSet(
 
 class ConstructionNoticeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ConstructionNotice.Status.choices)
-    permit = django_filters.NumberFilter(field_name="permit_id", help_text="装修申请 id")
+    permit = IdFilter(field_name="permit_id", help_text="装修申请 id")
 
     class Meta:
         model = ConstructionNotice

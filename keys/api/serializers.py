@@ -17,7 +17,6 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -291,7 +290,7 @@ class KeyLoanSerializer(_StaffView, serializers.ModelSerializer[Loan]):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, loan: Loan) -> str | None:
         due = loan.due_at
         if due is None and loan.maintenance and loan.out_at is None:

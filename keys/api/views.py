@@ -80,6 +80,7 @@ from servicedesk.api.base import (
     service_errors,
     staff_or_resident,
 )
+from servicedesk.api.filters import IdFilter
 from servicedesk.core.models import Project, Resident, StaffProfile, Unit
 from servicedesk.core.scoping import scope_queryset, viewer_for
 
@@ -217,7 +218,7 @@ def _action_schema(request: Any, summary: str, response: Any) -> Any:
 class KeyFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Key.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Key.Kind.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id", help_text="房屋 id")
+    unit = IdFilter(field_name="unit_id", help_text="房屋 id")
     search = django_filters.CharFilter(
         method="filter_search", help_text="房号（精确）、牌号（前缀）或开启部位（包含）"
     )
@@ -342,7 +343,7 @@ class KeyViewSet(
 
 class KeyLoanFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Loan.Status.choices)
-    key = django_filters.NumberFilter(field_name="key_id", help_text="钥匙 id")
+    key = IdFilter(field_name="key_id", help_text="钥匙 id")
     maintenance = django_filters.BooleanFilter()
     emergency = django_filters.BooleanFilter()
 
@@ -455,7 +456,7 @@ class KeyLoanViewSet(
 
 class KeyEntrustmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Entrustment.Status.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id", help_text="房屋 id")
+    unit = IdFilter(field_name="unit_id", help_text="房屋 id")
 
     class Meta:
         model = Entrustment
@@ -557,7 +558,7 @@ class KeyEntrustmentViewSet(
 
 class KeyEmergencyFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=EmergencyUse.Status.choices)
-    key = django_filters.NumberFilter(field_name="key_id", help_text="钥匙 id")
+    key = IdFilter(field_name="key_id", help_text="钥匙 id")
 
     class Meta:
         model = EmergencyUse

@@ -4,12 +4,32 @@ against unscoped tables, so a filter never reveals that an out-of-scope row exis
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db import models
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumbers import NumberParseException
 
 from servicedesk.core.models import Resident, Unit
 from servicedesk.core.scoping import viewer_for
+
+# Ids are BigAutoField (settings.DEFAULT_AUTO_FIELD).
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.Filter):
+    """A filter on a record id: a whole number from 1 to ``MAX_ID``, else a 400.
+
+    ``NumberFilter`` takes any decimal (``1.5``, ``-4e194``), which the foreign-key
+    lookup passes to the database as an integer too large for its column: a 500 on
+    SQLite and PostgreSQL alike (issue #8, found by tests/security/test_api_fuzz.py).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -23,7 +43,7 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class ResidentFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id", help_text="房屋 id")
+    unit = IdFilter(field_name="unit_id", help_text="房屋 id")
     kind = django_filters.ChoiceFilter(choices=Resident.Kind.choices)
     phone = django_filters.CharFilter(
         method="filter_phone", help_text="电话（E.164 或国内号码），精确匹配"
@@ -53,4 +73,4 @@ class ResidentFilter(django_filters.FilterSet):
         return queryset
 
 
-__all__ = ["ResidentFilter", "UnitFilter"]
+__all__ = ["IdFilter", "ResidentFilter", "UnitFilter"]

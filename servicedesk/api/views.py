@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.db import models
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 
 from servicedesk.api.base import IsStaffMember, ScopedViewSetMixin
@@ -54,3 +57,11 @@ class ResidentViewSet(ScopedViewSetMixin[Resident], viewsets.ReadOnlyModelViewSe
 
     def base_queryset(self) -> models.QuerySet[Resident]:
         return Resident.objects.select_related("unit").prefetch_related("emergency_contacts")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: a URL under ``/api/`` that routes nowhere (e.g. a path id that is
+    not a number) answers JSON like the API's own 404s; other pages keep 404.html."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return page_not_found(request, exception)
