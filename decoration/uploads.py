@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from complaints.uploads import clean_name, photo_check
 
 MAX_DRAWING_BYTES = 10 * 1024 * 1024
-MAX_DRAWINGS_PER_ROUND = 12
+MAX_DRAWINGS_PER_ROUND = 6  # × 10 MB: within the 64 MB request cap (settings)
 DRAWING_ACCEPT = "application/pdf,image/jpeg,image/png"
 # How far from the end a PDF's last %%EOF may sit (trailing whitespace or an
 # incremental-update tail some scanners append).

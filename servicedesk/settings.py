@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First: an oversized body is refused before anything reads it.
+    "servicedesk.security.uploads.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "servicedesk.security.sessions.IdleSessionRefreshMiddleware",
@@ -230,6 +232,9 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request (every file of a form together), checked from Content-Length
+# before the body is read (servicedesk.security.uploads).
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Visitors' ID numbers (VIS-07): keys live outside the database ------------
