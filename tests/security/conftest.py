@@ -14,24 +14,29 @@ Project A (``project``, 绿城花园) holds every record, all on unit 1-101 of t
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from appraisal import services as appraisal_services
-from appraisal.models import Assessment
-from complaints.models import Category, Channel, Complaint
-from complaints.services import complaint_file, complaint_merge
+from appraisal.models import Assessment, AssessmentContent, TrainingResult
+from complaints.models import Category, Channel, Complaint, FirstQuestionFailure
+from complaints.services import complaint_file, complaint_merge, first_question_failure_record
+from complaints.uploads import photo_add
 from decoration import services as decoration_services
-from decoration.models import Contractor, Permit
+from decoration.models import Contractor, Drawing, HotWorkPermit, Permit
 from keys import services as key_services
+from keys.models import EmergencyUse
 from servicedesk.core.models import Resident, Role
 from tests.factories import (
     DepartmentFactory,
@@ -108,16 +113,47 @@ class World:
 
 RECORD_KEYS = (
     "complaint",
+    "photo",
     "visit",
     "key",
     "loan",
     "entrustment",
+    "emergency",
+    "lock_change",
+    "copy_request",
+    "handover",
+    "report",
     "assessment",
     "staff",
+    "suggestion",
+    "training",
     "permit",
+    "drawing",
     "pass",
     "fine",
+    "inspection",
+    "inspection_photo",
+    "rectification",
+    "hot_work",
+    "application",
+    "notice",
 )
+
+# Words that appear in one record only, for the lists to be searched for.
+EMERGENCY_REASON = "楼上漏水-紧急入户"
+LOCK_CHANGE_LOCATION = "1栋-机房门-换芯"
+HANDOVER_ITEMS = "少一把天台门钥匙-交接"
+REPORT_NOTE = "本月钥匙无异常-月报"
+INSPECTION_FINDINGS = "楼道堆放装修垃圾-巡视"
+NOTICE_TITLE = "1-101-外墙打孔通告"
+TRAINING_NOTE = "周洁-上岗考核-保密"
+
+
+def png(name: str = "现场.png") -> SimpleUploadedFile:
+    """A small valid PNG (uploads are checked by content)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def api_client(user: User | None) -> APIClient:
@@ -156,7 +192,10 @@ def _complaints(project, unit, neighbour_unit, frontdesk) -> tuple[Complaint, Co
     return Complaint.objects.get(pk=mine.pk), theirs
 
 
-def _permit(unit, frontdesk, engineer, contractor: tuple[str, str]) -> Permit:
+def _permit(
+    unit, frontdesk, engineer, contractor: tuple[str, str], drawing: bool = False
+) -> Permit:
+    """An approved permit; with ``drawing``, the floor plan is uploaded, not on paper."""
     name, licence = contractor
     permit = decoration_services.permit_file(
         unit=unit,
@@ -169,7 +208,13 @@ def _permit(unit, frontdesk, engineer, contractor: tuple[str, str]) -> Permit:
         site_leader_name="郑师傅",
         by=frontdesk,
     )
-    decoration_services.drawings_submit(permit=permit, by=frontdesk)
+    uploads = [(Drawing.Kind.PLAN, png("平面图.png"))] if drawing else []
+    decoration_services.drawings_submit(
+        permit=permit,
+        by=frontdesk,
+        uploads=uploads,
+        paper_kinds=[Drawing.Kind.WATER_ELECTRIC] if drawing else [],
+    )
     decoration_services.review_decide(
         permit=permit,
         by=engineer,
@@ -185,7 +230,8 @@ def _build_complaint(w: World) -> None:
     complaint, neighbour_complaint = _complaints(
         w.project, w.unit, w.neighbour_unit, w.people["frontdesk"]
     )
-    w.records.update(complaint=complaint, neighbour_complaint=neighbour_complaint)
+    photo = photo_add(complaint=complaint, upload=png("厨房漏水.png"), by=w.people["frontdesk"])
+    w.records.update(complaint=complaint, neighbour_complaint=neighbour_complaint, photo=photo)
 
 
 def _build_visit(w: World) -> None:
@@ -242,11 +288,11 @@ def _build_assessment(w: World) -> None:
 
 
 def _build_permit(w: World) -> None:
-    """恒安's permit of 1-101 on site with a pass and a fine; the rival's permit of 1-102,
-    approved."""
+    """恒安's permit of 1-101 on site (an uploaded floor plan) with a pass (with its
+    photo) and a fine; the rival's permit of 1-102, approved."""
     p = w.people
     args = (p["frontdesk"], p["engineer"])
-    permit = _permit(w.unit, *args, ("恒安装饰工程有限公司", "JZ-2025-0001"))
+    permit = _permit(w.unit, *args, ("恒安装饰工程有限公司", "JZ-2025-0001"), drawing=True)
     decoration_services.deposit_pay(
         permit=permit, amount="20000.00", receipt_no="YJ-0001", by=p["frontdesk"]
     )
@@ -255,7 +301,11 @@ def _build_permit(w: World) -> None:
     )
     permit = Permit.objects.get(pk=permit.pk)
     worker_pass = decoration_services.pass_issue(
-        permit=permit, worker_name="王建军", id_number=WORKER_ID, by=p["frontdesk"]
+        permit=permit,
+        worker_name="王建军",
+        id_number=WORKER_ID,
+        by=p["frontdesk"],
+        photo=png("王建军.png"),
     )
     fine = decoration_services.fine_charge(
         permit=permit, amount="500.00", reason="堆放垃圾", by=p["supervisor"]
@@ -263,6 +313,7 @@ def _build_permit(w: World) -> None:
     rival_permit = _permit(w.neighbour_unit, *args, ("远大装饰有限公司", "JZ-2025-0002"))
     w.records.update(
         permit=Permit.objects.get(pk=permit.pk),
+        drawing=permit.drawings.get(on_paper=False),
         worker_pass=worker_pass,
         fine=fine,
         rival_permit=rival_permit,
@@ -270,12 +321,140 @@ def _build_permit(w: World) -> None:
     w.records["pass"] = worker_pass
 
 
+def _build_site(w: World) -> None:
+    """On 恒安's site: an inspection with a photo and its rectification notice, a hot
+    work request and an application by the contractor, a construction notice drafted
+    (not issued: once issued it is every resident's of the building)."""
+    w.build("permit")
+    p, permit = w.people, w.records["permit"]
+    inspection = decoration_services.inspection_record(
+        permit=permit,
+        by=p["supervisor"],
+        extinguishers_found=3,
+        findings=INSPECTION_FINDINGS,
+        violation=True,
+        photos=[png("楼道.png")],
+    )
+    now = timezone.now()
+    rectification = decoration_services.notice_issue(
+        permit=permit,
+        items="当日清运楼道垃圾",
+        due_at=now + timedelta(days=3),
+        by=p["supervisor"],
+        inspection=inspection,
+    )
+    hot_work = decoration_services.hot_work_request(
+        permit=permit,
+        by=p["contractor"],
+        work_kind=HotWorkPermit.WorkKind.WELDING,
+        location="阳台栏杆",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=2),
+        welder_name="赵焊工",
+        welder_certificate_no="T-2025-001",
+        welder_certificate_valid_until=date(2099, 12, 31),
+        guardian_name="郑师傅",
+        extinguishers_ready=True,
+        combustibles_cleared=True,
+    )
+    application = decoration_services.application_request(
+        permit=permit, kind="overtime", details="周六加班", by=p["contractor"]
+    )
+    starts = decoration_services.earliest_work_start(now) + timedelta(days=7)
+    notice = decoration_services.construction_notice_draft(
+        project=w.project,
+        title=NOTICE_TITLE,
+        body="外墙打孔，噪音较大。",
+        work_starts_on=starts,
+        work_ends_on=starts + timedelta(days=2),
+        by=p["frontdesk"],
+        permit=permit,
+    )
+    w.records.update(
+        inspection=inspection,
+        inspection_photo=inspection.photos.get(),
+        rectification=rectification,
+        hot_work=hot_work,
+        application=application,
+        notice=notice,
+    )
+
+
+def _build_custody(w: World) -> None:
+    """Around the owner's spare key: an emergency use (the pending loan gives way), a
+    copy request; a lock change, a duty handover and last month's report of project A."""
+    w.build("keys")
+    p, key = w.people, w.records["key"]
+    emergency = key_services.emergency_open(
+        key=key, kind=EmergencyUse.Kind.values[0], reason=EMERGENCY_REASON, by=p["manager"]
+    )
+    copy_request = key_services.copy_request(
+        key=key, count=1, reason="备用钥匙磨损", by=p["frontdesk"]
+    )
+    lock_change = key_services.lock_change_record(
+        project=w.project,
+        location=LOCK_CHANGE_LOCATION,
+        reason="锁芯损坏",
+        new_tag="G-900",
+        by=p["engineer"],
+    )
+    handover = key_services.handover_create(
+        project=w.project,
+        taken_by=p["supervisor"],
+        by=p["frontdesk"],
+        other_items="对讲机三台",
+        discrepancies=HANDOVER_ITEMS,
+    )
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+    report = key_services.report_submit(
+        project=w.project, month=last_month, by=p["frontdesk"], note=REPORT_NOTE
+    )
+    w.records.update(
+        emergency=emergency,
+        copy_request=copy_request,
+        lock_change=lock_change,
+        handover=handover,
+        report=report,
+    )
+
+
+def _build_suggestion(w: World) -> None:
+    """The colleague's suggested deduction (a first-question failure on the complaint,
+    CMP-22) and training result, next to their finalised appraisal."""
+    w.build("assessment", "complaint")
+    p = w.people
+    colleague = p["colleague"]
+    first_question_failure_record(
+        complaint=w.records["complaint"],
+        staff=colleague.user,
+        kind=FirstQuestionFailure.Kind.values[0],
+        note="未记录处理结果",
+        by=p["manager"],
+    )
+    month = timezone.localdate().replace(day=1)
+    (suggestion,) = appraisal_services.suggestions_refresh(staff=[colleague], month=month)
+    training = appraisal_services.training_record(
+        staff=colleague,
+        stage=TrainingResult.Stage.ON_POST,
+        test_type=AssessmentContent.SKILL,
+        score=Decimal("61.5"),
+        passed=True,
+        taken_on=timezone.localdate(),
+        by=p["manager"],
+        note=TRAINING_NOTE,
+    )
+    w.records.update(suggestion=suggestion, training=training)
+
+
 BUILDERS = {
     "complaint": _build_complaint,
     "visit": _build_visit,
     "keys": _build_keys,
+    "custody": _build_custody,
     "assessment": _build_assessment,
+    "suggestion": _build_suggestion,
     "permit": _build_permit,
+    "site": _build_site,
     "unit": lambda w: None,
 }
 
@@ -288,8 +467,12 @@ def _contractor(username: str, name: str, licence: str) -> User:
 
 
 @pytest.fixture
-def world(project, other_project, unit, owner, frontdesk, manager, outsider) -> World:
-    """The actors; records are built by ``world.build(group)``."""
+def world(
+    project, other_project, unit, owner, frontdesk, manager, outsider, settings, tmp_path
+) -> World:
+    """The actors; records are built by ``world.build(group)``. Uploads go to a
+    temporary MEDIA_ROOT, never the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     service = DepartmentFactory(code="service", name="客服部")
     supervisor = StaffFactory(
         name="张敏", roles=[Role.SUPERVISOR], projects=[project], department=service

@@ -8,6 +8,14 @@ name of the HTML action routes and the API viewsets), so a route added later is
 checked, or the guard ``test_every_record_route_is_in_the_matrix`` fails until it
 is classified.
 
+The record groups (``GROUPS``, built through the services by ``world.build``):
+a complaint with a photo; a visit; a spare key with its entrustment and loan;
+custody records (an emergency use, a copy request, a lock change, a duty handover,
+a monthly report); appraisals; a colleague's suggested deduction and training
+result; permits (an uploaded drawing, a pass with its photo, a fine); site records
+(an inspection with a photo, a rectification notice, a hot work request, an
+application, a drafted construction notice); a unit.
+
 1. **Out of scope** (``test_out_of_scope``, one test per actor × record group,
    each looping over the group's endpoints and listing every bad one):
    staff of project B get exactly 404 on every detail, PDF and action, as if the
@@ -27,8 +35,8 @@ is classified.
 
 Combinations (``COMBINATIONS``, computed from the parametrization below and
 pinned by ``test_the_matrix_size_is_what_the_docstring_says``):
-1188 combinations — 1140 (actor, record, endpoint) triples out of scope
-(6 actors × 190 endpoints), 18 forbidden actions, 30 field-level checks.
+1607 combinations — 1554 (actor, record, endpoint) triples out of scope
+(6 actors × 259 endpoints), 23 forbidden actions, 30 field-level checks.
 """
 
 from __future__ import annotations
@@ -54,10 +62,17 @@ from keys.models import Loan
 from servicedesk.core.models import Resident, StaffRole
 from tests.security.conftest import (
     COLLEAGUE_REASON,
+    EMERGENCY_REASON,
+    HANDOVER_ITEMS,
+    INSPECTION_FINDINGS,
+    LOCK_CHANGE_LOCATION,
     MISSING,
     NEIGHBOUR_DIGITS,
+    NOTICE_TITLE,
     OWN_REASON,
     OWNER_PHONE,
+    REPORT_NOTE,
+    TRAINING_NOTE,
     World,
     api_client,
 )
@@ -65,7 +80,17 @@ from visitors import views as visitor_views
 
 # --- The endpoints -------------------------------------------------------------------------
 
-GROUPS = ("complaint", "visit", "keys", "assessment", "permit", "unit")
+GROUPS = (
+    "complaint",
+    "visit",
+    "keys",
+    "custody",
+    "assessment",
+    "suggestion",
+    "permit",
+    "site",
+    "unit",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +118,7 @@ class Endpoint:
 # Action routes with a ``name`` take every name of the module's action table.
 HTML_ROUTES: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "complaints:detail": ("complaint", "detail", "GET", {"pk": "complaint"}),
+    "complaints:photo": ("complaint", "detail", "GET", {"pk": "photo"}),
     "complaints:portal-detail": ("complaint", "detail", "GET", {"pk": "complaint"}),
     "complaints:portal-callback": ("complaint", "action", "POST", {"pk": "complaint"}),
     "complaints:action": ("complaint", "action", "POST", {"pk": "complaint"}),
@@ -110,13 +136,26 @@ HTML_ROUTES: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "keys:entrustment_action": ("keys", "action", "POST", {"pk": "entrustment"}),
     "keys:entrustment_pdf": ("keys", "pdf", "GET", {"pk": "entrustment"}),
     "keys:portal_confirm": ("keys", "action", "POST", {"pk": "entrustment"}),
+    "keys:emergency": ("custody", "detail", "GET", {"pk": "emergency"}),
+    "keys:emergency_action": ("custody", "action", "POST", {"pk": "emergency"}),
+    "keys:emergency_pdf": ("custody", "pdf", "GET", {"pk": "emergency"}),
+    "keys:lock_change": ("custody", "detail", "GET", {"pk": "lock_change"}),
+    "keys:lock_change_action": ("custody", "action", "POST", {"pk": "lock_change"}),
+    "keys:copy_request": ("custody", "detail", "GET", {"pk": "copy_request"}),
+    "keys:copy_request_action": ("custody", "action", "POST", {"pk": "copy_request"}),
+    "keys:handover": ("custody", "detail", "GET", {"pk": "handover"}),
+    "keys:handover_action": ("custody", "action", "POST", {"pk": "handover"}),
+    "keys:handover_pdf": ("custody", "pdf", "GET", {"pk": "handover"}),
+    "keys:report": ("custody", "detail", "GET", {"pk": "report"}),
+    "keys:report_action": ("custody", "action", "POST", {"pk": "report"}),
+    "keys:report_pdf": ("custody", "pdf", "GET", {"pk": "report"}),
     "appraisal:assessment": ("assessment", "detail", "GET", {"pk": "assessment"}),
     "appraisal:entry": ("assessment", "detail", "GET", {"pk": "assessment"}),
     "appraisal:penalty": ("assessment", "action", "POST", {"pk": "assessment"}),
     "appraisal:acknowledge": ("assessment", "action", "POST", {"pk": "assessment"}),
     "appraisal:reopen": ("assessment", "action", "POST", {"pk": "assessment"}),
     "appraisal:suggestion": (
-        "assessment",
+        "suggestion",
         "action",
         "POST",
         {"pk": "assessment", "sid": "suggestion"},
@@ -139,6 +178,12 @@ HTML_ROUTES: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "decoration:pdf_pass": ("permit", "pdf", "GET", {"pk": "pass"}),
     "decoration:pass_photo": ("permit", "detail", "GET", {"pk": "pass"}),
     "decoration:pdf_fine": ("permit", "pdf", "GET", {"pk": "fine"}),
+    "decoration:drawing": ("permit", "detail", "GET", {"pk": "drawing"}),
+    "decoration:inspection_photo": ("site", "detail", "GET", {"pk": "inspection_photo"}),
+    "decoration:pdf_hot_work": ("site", "pdf", "GET", {"pk": "hot_work"}),
+    "decoration:pdf_rectification": ("site", "pdf", "GET", {"pk": "rectification"}),
+    "decoration:notice": ("site", "detail", "GET", {"pk": "notice"}),
+    "decoration:notice_action": ("site", "action", "POST", {"pk": "notice"}),
     "unit-detail": ("unit", "detail", "GET", {"pk": "unit"}),
     "resident-add": ("unit", "detail", "GET", {"unit_pk": "unit"}),
     "unit-customer-record-pdf": ("unit", "pdf", "GET", {"pk": "unit"}),
@@ -146,26 +191,6 @@ HTML_ROUTES: dict[str, tuple[str, str, str, dict[str, str]]] = {
 
 # Routes with an id but no record of that kind in this world, said plainly.
 HTML_NOT_COVERED = {
-    "complaints:photo": "no photo uploaded (uploads are tested in tests/complaints/test_photos.py)",
-    "decoration:drawing": "drawings submitted on paper: no file",
-    "decoration:inspection_photo": "no inspection",
-    "decoration:notice": "no construction notice",
-    "decoration:notice_action": "no construction notice",
-    "decoration:pdf_hot_work": "no hot work",
-    "decoration:pdf_rectification": "no rectification notice",
-    "keys:emergency": "no emergency use",
-    "keys:emergency_action": "no emergency use",
-    "keys:emergency_pdf": "no emergency use",
-    "keys:lock_change": "no lock change",
-    "keys:lock_change_action": "no lock change",
-    "keys:copy_request": "no copy request",
-    "keys:copy_request_action": "no copy request",
-    "keys:handover": "no handover",
-    "keys:handover_action": "no handover",
-    "keys:handover_pdf": "no handover",
-    "keys:report": "no monthly report",
-    "keys:report_action": "no monthly report",
-    "keys:report_pdf": "no monthly report",
     "resident-edit": "covered by resident-add (same view, same unit lookup first)",
     "notification-open": "a user's own inbox row, not a record of a module",
 }
@@ -178,6 +203,12 @@ HTML_ACTION_NAMES: dict[str, list[str]] = {
     "keys:loan_action": sorted(key_views.LOAN_ACTIONS),
     "keys:entrustment_action": sorted(key_views.ENTRUSTMENT_ACTIONS),
     "decoration:permit_action": sorted(decoration_views.PERMIT_ACTIONS),
+    "decoration:notice_action": sorted(decoration_views.NOTICE_ACTIONS),
+    "keys:emergency_action": sorted(key_views.EMERGENCY_ACTIONS),
+    "keys:lock_change_action": sorted(key_views.LOCK_CHANGE_ACTIONS),
+    "keys:copy_request_action": sorted(key_views.COPY_ACTIONS),
+    "keys:handover_action": sorted(key_views.HANDOVER_ACTIONS),
+    "keys:report_action": sorted(key_views.REPORT_ACTIONS),
 }
 
 # HTML lists and exports: (url, group, marker).
@@ -194,12 +225,17 @@ HTML_LISTS: list[tuple[str, str, str]] = [
     ("/keys/entrustments/", "keys", "Y-101"),
     ("/keys/portal/", "keys", "Y-101"),
     ("/keys/loans/pdf/", "keys", ""),
+    ("/keys/emergencies/", "custody", "{emergency_number}"),
+    ("/keys/lock-changes/", "custody", LOCK_CHANGE_LOCATION),
+    ("/keys/handovers/", "custody", HANDOVER_ITEMS),
+    ("/keys/reports/", "custody", '/keys/reports/{report}/"'),
     ("/appraisal/", "assessment", "96.50"),
     ("/appraisal/export/", "assessment", ""),
     ("/appraisal/records/", "assessment", "96.50"),
     ("/appraisal/mine/", "assessment", "96.50"),
     ("/decoration/", "permit", "{permit_number}"),
     ("/decoration/portal/", "permit", "{permit_number}"),
+    ("/decoration/notices/", "site", NOTICE_TITLE),
     ("/units/", "unit", "陈静"),
 ]
 
@@ -213,22 +249,22 @@ API_RESOURCES: dict[str, tuple[str, dict[str, str]]] = {
     "appraisal-checks": ("assessment", {"pk": "assessment"}),
     "decoration-permits": ("permit", {"pk": "permit"}),
     "decoration-passes": ("permit", {"permit_id": "permit", "pk": "pass"}),
+    "key-emergencies": ("custody", {"pk": "emergency"}),
+    "key-lock-changes": ("custody", {"pk": "lock_change"}),
+    "key-handovers": ("custody", {"pk": "handover"}),
+    "key-reports": ("custody", {"pk": "report"}),
+    "appraisal-suggestions": ("suggestion", {"pk": "suggestion"}),
+    "appraisal-training": ("suggestion", {}),
+    "decoration-hot-works": ("site", {"pk": "hot_work"}),
+    "decoration-applications": ("site", {"pk": "application"}),
+    "decoration-construction-notices": ("site", {"pk": "notice"}),
+    "decoration-inspections": ("site", {"pk": "inspection"}),
+    "decoration-rectification-notices": ("site", {"pk": "rectification"}),
     "units": ("unit", {"pk": "unit"}),
     "residents": ("unit", {"pk": "resident"}),
 }
 API_NOT_COVERED = {
-    "key-emergencies": "no emergency use",
-    "key-lock-changes": "no lock change",
-    "key-handovers": "no handover",
-    "key-reports": "no monthly report",
-    "decoration-hot-works": "no hot work",
-    "decoration-applications": "no application",
-    "decoration-construction-notices": "no construction notice",
-    "decoration-inspections": "no inspection",
-    "decoration-rectification-notices": "no rectification notice",
     "appraisal-criteria": "criteria are company-wide reference data, not a person's record",
-    "appraisal-suggestions": "no suggestion",
-    "appraisal-training": "list only (no detail route)",
     "staff": "staff directory: scoped by project, tested in tests/api/test_staff.py",
 }
 # List markers of the API lists (besides the record's id).
@@ -243,6 +279,17 @@ API_LIST_MARKERS = {
     "decoration-passes": "王建军",
     "units": "1-101",
     "residents": OWNER_PHONE[3:],
+    "key-emergencies": EMERGENCY_REASON,
+    "key-lock-changes": LOCK_CHANGE_LOCATION,
+    "key-handovers": HANDOVER_ITEMS,
+    "key-reports": REPORT_NOTE,
+    "appraisal-suggestions": "{suggestion_reason}",
+    "appraisal-training": TRAINING_NOTE,
+    "decoration-hot-works": "{hot_work_number}",
+    "decoration-applications": "{application_number}",
+    "decoration-construction-notices": NOTICE_TITLE,
+    "decoration-inspections": INSPECTION_FINDINGS,
+    "decoration-rectification-notices": "{rectification_number}",
 }
 # Which id of the world an API list must not contain.
 API_LIST_RECORD = {
@@ -256,6 +303,17 @@ API_LIST_RECORD = {
     "decoration-passes": "pass",
     "units": "unit",
     "residents": "resident",
+    "key-emergencies": "emergency",
+    "key-lock-changes": "lock_change",
+    "key-handovers": "handover",
+    "key-reports": "report",
+    "appraisal-suggestions": "suggestion",
+    "appraisal-training": "training",
+    "decoration-hot-works": "hot_work",
+    "decoration-applications": "application",
+    "decoration-construction-notices": "notice",
+    "decoration-inspections": "inspection",
+    "decoration-rectification-notices": "rectification",
 }
 
 
@@ -327,7 +385,9 @@ def _api_endpoints() -> list[Endpoint]:
             if action == "pdf":
                 kind = "pdf"
             if "{" not in template:
-                kind = "list"  # a list-level action (complaints/stats/)
+                if method != "get":
+                    continue  # a list-level command (suggestions/refresh/): no record's id
+                kind = "list"  # a list-level read (complaints/stats/)
             endpoints.append(
                 Endpoint(group, "api", kind, method.upper(), template, f"{name}:{action}")
             )
@@ -377,11 +437,18 @@ def _request(client: Any, endpoint: Endpoint, url: str) -> Any:
 
 def _ids(world: World) -> dict[str, Any]:
     ids: dict[str, Any] = dict(world.ids)
-    complaint = world.records.get("complaint")
-    permit = world.records.get("permit")
-    ids["complaint_number"] = complaint.number if complaint else "-"
-    ids["permit_number"] = permit.number if permit else "-"
-    ids["suggestion"] = MISSING  # none exists: the assessment is looked up first
+    for name in (
+        "complaint",
+        "permit",
+        "emergency",
+        "hot_work",
+        "application",
+        "rectification",
+    ):
+        record = world.records.get(name)
+        ids[f"{name}_number"] = getattr(record, "number", "-") if record else "-"
+    suggestion = world.records.get("suggestion")
+    ids["suggestion_reason"] = suggestion.reason if suggestion else "-"
     ids["resident"] = Resident.objects.filter(user=world.people["owner"]).first().pk
     from django.utils import timezone
 
@@ -530,6 +597,16 @@ def _visit_state(w: World) -> Any:
 def _assessment_state(w: World) -> Any:
     a = Assessment.objects.get(pk=w.own_assessment.pk)
     return a.status, a.total
+
+
+def _status_of(record: str) -> Callable[[World], Any]:
+    """The state of one of the world's records, read again from the database."""
+
+    def state(w: World) -> Any:
+        obj = w.records[record]
+        return type(obj).objects.get(pk=obj.pk).status
+
+    return state
 
 
 FORBIDDEN = [
@@ -686,6 +763,55 @@ FORBIDDEN = [
         "/api/v1/visits/{visit}/sign_out/",
         {},
         _visit_state,
+    ),
+    # Keys: the duty manager seals a new key (KEY-08), only the incoming person signs
+    # a handover (KEY-10), a supervisor or manager reviews the monthly report (KEY-09).
+    Forbidden(
+        "frontdesk-seals-new-key-api",
+        "custody",
+        "frontdesk",
+        "api",
+        "/api/v1/key-lock-changes/{lock_change}/seal/",
+        {"seal_number": "F-0001"},
+        _status_of("lock_change"),
+    ),
+    Forbidden(
+        "outgoing-person-signs-own-handover-html",
+        "custody",
+        "frontdesk",
+        "html",
+        "/keys/handovers/{handover}/sign/",
+        {"sign-note": "已核对"},
+        _status_of("handover"),
+    ),
+    Forbidden(
+        "frontdesk-reviews-monthly-report-api",
+        "custody",
+        "frontdesk",
+        "api",
+        "/api/v1/key-reports/{report}/review/",
+        {"note": "已审"},
+        _status_of("report"),
+    ),
+    # Decoration: hot work is approved by engineering or a manager (DEC-08), a
+    # construction notice by a supervisor or manager (DEC-13).
+    Forbidden(
+        "contractor-approves-own-hot-work-api",
+        "site",
+        "contractor",
+        "api",
+        "/api/v1/decoration/hot-works/{hot_work}/approve/",
+        {},
+        _status_of("hot_work"),
+    ),
+    Forbidden(
+        "frontdesk-approves-construction-notice-html",
+        "site",
+        "frontdesk",
+        "html",
+        "/decoration/notices/{notice}/approve/",
+        {},
+        _status_of("notice"),
     ),
     # Appraisal: the person sees their record; only the assessor reopens it.
     Forbidden(

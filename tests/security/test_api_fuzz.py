@@ -25,7 +25,8 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import models, transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, models, transaction
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
@@ -137,7 +138,22 @@ def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> An
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Dataset]:
+def keep_connection() -> Iterator[None]:
+    """The WSGI app is called directly, not through Django's test client, so each
+    request's start and end would run ``close_old_connections`` and close the
+    connection holding the test's transaction (on PostgreSQL; SQLite's in-memory
+    test database never closes). Detached while fuzzing, as the test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any, keep_connection: None) -> Iterator[Dataset]:
     global DATA
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", stdout=_Null())
