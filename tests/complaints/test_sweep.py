@@ -335,3 +335,19 @@ def test_a_backlog_sends_each_person_one_summary_not_a_flood__CMP_11(
     mine = Notification.objects.filter(recipient=supervisor)
     assert list(mine.values_list("reason", flat=True)) == ["escalated_digest"]
     assert "5" in mine.get().title
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage setting")
+def test_complaints_and_clocks_leave_room_for_updates_in_place(db):
+    """Escalations update 10 000 rows at a time: with free room on each page they are
+    HOT updates, with no new index entries (migration 0005, bench/README.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class "
+            "WHERE relname IN ('complaints_complaint', 'complaints_clock') ORDER BY relname"
+        )
+        rows = cursor.fetchall()
+    assert rows == [
+        ("complaints_clock", ["fillfactor=85"]),
+        ("complaints_complaint", ["fillfactor=85"]),
+    ]
