@@ -108,7 +108,7 @@ from servicedesk.api.base import (
     service_errors,
 )
 from servicedesk.api.filters import IdFilter
-from servicedesk.core.models import Building, Project, Unit
+from servicedesk.core.models import Building, Unit
 from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
 
 M = TypeVar("M", bound=models.Model)
@@ -249,22 +249,6 @@ class _DecorationViewSet(ActingViewSetMixin[M], viewsets.GenericViewSet[M]):
         if permit is None:
             raise DRFValidationError({field: [_("装修申请不存在或不在您的范围内。")]})
         return permit
-
-    def _project(self, code: str) -> Project:
-        """Return the project ``code`` if given, else the caller's only project."""
-        viewer = viewer_for(self.request.user)
-        projects = Project.objects.all()
-        if not viewer.all_projects:
-            projects = projects.filter(pk__in=viewer.project_ids)
-        if code:
-            project = projects.filter(code=code).first()
-            if project is None:
-                raise DRFValidationError({"project": [_("管理项目不存在或不在您的范围内。")]})
-            return project
-        only = list(projects.order_by("pk")[:2]) if not viewer.all_projects else []
-        if len(only) != 1:
-            raise DRFValidationError({"project": [_("您负责多个管理项目，请填写管理项目代码。")]})
-        return only[0]
 
 
 # --- decoration/permits/ -------------------------------------------------------------------

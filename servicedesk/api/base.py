@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+    from servicedesk.core.models import Project
+
 M = TypeVar("M", bound=models.Model)
 R = TypeVar("R", bound=models.Model)
 
@@ -132,6 +134,25 @@ class ActingViewSetMixin(ScopedViewSetMixin[M]):
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+    def _project(self, code: str) -> Project:
+        """Return the project ``code`` if given, else the caller's only project (a 400
+        naming ``project`` otherwise)."""
+        from servicedesk.core.models import Project
+
+        viewer = viewer_for(self.request.user)
+        projects = Project.objects.all()
+        if not viewer.all_projects:
+            projects = projects.filter(pk__in=viewer.project_ids)
+        if code:
+            project = projects.filter(code=code).first()
+            if project is None:
+                raise DRFValidationError({"project": [_("管理项目不存在或不在您的范围内。")]})
+            return project
+        only = list(projects.order_by("pk")[:2]) if not viewer.all_projects else []
+        if len(only) != 1:
+            raise DRFValidationError({"project": [_("您负责多个管理项目，请填写管理项目代码。")]})
+        return only[0]
 
     def _fresh(self, obj: models.Model, code: int = status.HTTP_200_OK) -> Response:
         """Return the record as it now is, re-read through the scoped queryset."""
