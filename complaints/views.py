@@ -30,13 +30,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db import models, transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -69,10 +70,9 @@ from complaints.models import (
     Clock,
     Complaint,
     Photo,
-    Reporter,
     StandardAnswer,
 )
-from complaints.selectors import complaint_overdue_q
+from complaints.selectors import complaint_overdue_q, page_details
 from servicedesk.core.events import timeline
 from servicedesk.core.models import Event, Project, Resident, Unit
 from servicedesk.core.scoping import get_scoped_or_404, scope_queryset, viewer_for
@@ -221,43 +221,97 @@ def clock_view(clock: Clock, now: datetime) -> ClockView:
 
 @dataclass(frozen=True)
 class QueueRow:
+    """One line of the queue with every text ready. The page shows 50 of these and
+    the template engine's lookups (``get_FOO_display``, ``{% url %}``, ``|date``)
+    were most of its time, so the row is built here, once, in Python."""
+
     complaint: Complaint
-    reporter: Reporter | None
+    url: str
+    kind: str
+    status: str
+    received: str
+    unit_number: str
+    reporter_name: str
+    category_name: str
+    receiver_name: str
+    summary: str
     next_clock: ClockView | None
+    next_clock_kind: str
+    next_clock_due: str
     overdue: bool
 
 
-def queue_row(c: Complaint, now: datetime) -> QueueRow:
-    """Build a queue row from the prefetched running clocks and reporters: no queries."""
-    running = sorted(c.running_clocks, key=lambda k: k.due_at) if c.is_open else []  # type: ignore[attr-defined]
-    views = [clock_view(k, now) for k in running]
-    reporters = c.first_reporters  # type: ignore[attr-defined]
-    return QueueRow(
-        complaint=c,
-        reporter=reporters[0] if reporters else None,
-        next_clock=views[0] if views else None,
-        overdue=any(v.overdue for v in views),
-    )
+def queue_rows(page: list[Complaint], now: datetime) -> list[QueueRow]:
+    """Build the queue's rows: one query for the page's clocks and reporters."""
+    details = page_details([int(c.pk) for c in page])
+    labels: dict[tuple[str, str], str] = {}
+
+    def label(choices: type[models.TextChoices], value: str) -> str:
+        # Each label translated once per page, not once per row.
+        key = (choices.__name__, value)
+        if key not in labels:
+            labels[key] = str(dict(choices.choices).get(value, value))
+        return labels[key]
+
+    rows = []
+    for c in page:
+        running = (
+            [
+                clock_view(Clock(kind=k.kind, due_at=k.due_at, warn_at=k.warn_at), now)
+                for k in sorted(details.clocks[c.pk], key=lambda k: k.due_at)
+                if k.running
+            ]
+            if c.is_open
+            else []
+        )
+        first = running[0] if running else None
+        rows.append(
+            QueueRow(
+                complaint=c,
+                url=reverse("complaints:detail", args=[c.pk]),
+                kind=label(Complaint.Kind, c.kind),
+                status=label(Complaint.Status, c.status),
+                received=f"{timezone.localtime(c.received_at):%m-%d %H:%M}",
+                unit_number=c.unit_number or "—",  # type: ignore[attr-defined]
+                reporter_name=details.first_reporter.get(c.pk, ("—", ""))[0] or "—",
+                category_name=c.category_name or "—",  # type: ignore[attr-defined]
+                receiver_name=c.receiver_name or "",  # type: ignore[attr-defined]
+                summary=Truncator(c.description).chars(36),
+                next_clock=first,
+                next_clock_kind=label(Clock.Kind, first.clock.kind) if first else "",
+                next_clock_due=f"{timezone.localtime(first.clock.due_at):%Y-%m-%d %H:%M}"
+                if first
+                else "",
+                overdue=any(v.overdue for v in running),
+            )
+        )
+    return rows
+
+
+# The queue's columns: the template needs these and nothing else of the complaint.
+QUEUE_COLUMNS = (
+    "id",
+    "number",
+    "kind",
+    "status",
+    "hot",
+    "incident",
+    "severity",
+    "received_at",
+    "description",
+    "received_by_id",
+    "project_id",
+    "unit_id",
+)
 
 
 def _queue_queryset(user: Any) -> QuerySet[Complaint]:
-    return scope_queryset(
-        Complaint.objects.select_related(
-            "unit", "category", "channel", "received_by__staff_profile"
-        ).prefetch_related(
-            Prefetch(
-                "clocks",
-                queryset=Clock.objects.filter(done_at__isnull=True),
-                to_attr="running_clocks",
-            ),
-            Prefetch(
-                "reporters",
-                queryset=Reporter.objects.filter(merged_from__isnull=True),
-                to_attr="first_reporters",
-            ),
-        ),
-        user,
+    light = Complaint.objects.only(*QUEUE_COLUMNS).annotate(
+        unit_number=F("unit__number"),
+        category_name=F("category__name"),
+        receiver_name=F("received_by__staff_profile__name"),
     )
+    return scope_queryset(light, user)
 
 
 # --- Intake ------------------------------------------------------------------
@@ -515,7 +569,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = list(qs.order_by("-id")[: PAGE_SIZE + 1])
     has_more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
-    rows = [queue_row(c, now) for c in page]
+    rows = queue_rows(page, now)
     more_url = ""
     if has_more:
         params = request.GET.copy()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -223,6 +224,34 @@ def test_queue_highlights_overdue_rows_with_a_countdown(desk, file_complaint):
     assert "剩 29 分钟" in body or "剩 30 分钟" in body
     overdue_only = desk.get(reverse("complaints:list"), {"overdue": "on"}).content.decode()
     assert late.number in overdue_only and fresh.number not in overdue_only
+
+
+def test_a_queue_row_shows_local_times_labels_and_the_people(desk, frontdesk, file_complaint):
+    """Times in Beijing time, labels translated, the first reporter, the category's
+    name and who took it (the row is built in Python, not by template lookups)."""
+    received = datetime(2026, 11, 24, 1, 5, tzinfo=UTC)  # 09:05 in Beijing
+    with time_machine.travel(received + timedelta(minutes=10), tick=False):
+        c = file_complaint(received_at=received, description="楼" * 40)
+        body = desk.get(reverse("complaints:list")).content.decode()
+    row = body[body.index(f'data-id="{c.pk}"') :]
+    row = row[: row.index("</tr>")]
+    clock = Clock.objects.get(complaint=c, kind=Clock.Kind.FIRST_CONTACT)
+    due = timezone.localtime(clock.due_at)
+    assert reverse("complaints:detail", args=[c.pk]) in row
+    for text in (
+        "投诉",
+        "11-24 09:05",
+        c.unit.number,
+        "陈静",
+        "设备设施",
+        "待联系",
+        "首次联系 · 剩",
+        f'title="{due:%Y-%m-%d %H:%M}"',
+        frontdesk.staff_profile.name,
+        ">" + "楼" * 33 + "...<",
+    ):
+        assert text in row, text
+    assert "门户" not in row
 
 
 def test_queue_filters_by_status_category_and_mine(desk, frontdesk, project, file_complaint):
