@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint audit bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,8 +26,13 @@ lint: setup
 	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# pip-audit of the installed dependencies; warns and passes where PyPI's
+# vulnerability data is unreachable (AUDIT_REQUIRED=1 makes that a failure).
+audit: setup
+	VENV=$(VENV) scripts/audit-dependencies
+
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadfile
 
 bench: setup
 	$(PY) bench/run.py

@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import pytest
+from django.apps import apps as global_apps
+from django.db.models.signals import post_migrate
 
 from servicedesk.core.models import Role
 from tests.factories import ProjectFactory, ResidentFactory, StaffFactory, UnitFactory, UserFactory
 
 # The browser journeys' fixtures (Debian Chromium via Playwright).
 pytest_plugins = ["tests.browser"]
+
+# Rows the data migrations seed (complaint channels, categories and policy; the
+# published appraisal criteria), by app.
+_SEEDS = {
+    "complaints": "complaints.migrations.0002_defaults",
+    "appraisal": "appraisal.migrations.0002_default_criteria",
+}
+
+
+def _reseed(sender: Any, apps: Any = global_apps, **kwargs: Any) -> None:
+    """Put the seeded rows back after a transactional test empties the tables.
+
+    Such a test (parallel transactions, a live server) ends with a flush, which
+    sends ``post_migrate`` (content types come back that way) but not the data
+    migrations. Whatever ran next in the same process then missed a channel or
+    the criteria, depending on the order: pytest-xdist spreads files across
+    workers. Both seeds are idempotent. (``flush`` sends the signal without
+    ``apps``: the current models then.)
+    """
+    module = _SEEDS.get(sender.name)
+    if module is not None:
+        importlib.import_module(module).seed(apps, None)
+
+
+post_migrate.connect(_reseed, dispatch_uid="tests.conftest.reseed")
 
 
 @pytest.fixture

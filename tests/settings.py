@@ -5,9 +5,20 @@ machine's PostgreSQL and Redis.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("SERVICEDESK_TESTING", "1")
 os.environ.setdefault("SERVICEDESK_DEMO", "1")
+
+# Under pytest-xdist each worker has its own test database (pytest-django names it
+# per worker); give each its own Redis database too, so one worker's cache keys,
+# rate counters and Celery queue are never another's. gw0 keeps REDIS_URL's own
+# database, gw1 the next one, and so on, wrapping round Redis's default 16.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    _url = urlsplit(os.environ["REDIS_URL"])
+    _index = (int(_url.path.strip("/") or 0) + int(_worker[2:])) % 16
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{_index}"))
 
 from servicedesk.settings import *  # noqa: F403
 

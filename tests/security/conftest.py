@@ -466,6 +466,21 @@ def _contractor(username: str, name: str, licence: str) -> User:
     return user
 
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each schemathesis operation its own node id.
+
+    schemathesis 4.32 names its items ``test_api[GET /api/v1/…]`` but, under
+    pytest 9's structured node ids, leaves every one with the id ``…::test_api``;
+    pytest-xdist tells tests apart by id, so under ``-n`` it ran one operation of
+    the 140. The operation label becomes the id's parameter part, as pytest's own
+    parametrize would make it. (Private attribute: both versions are pinned.)
+    """
+    for item in items:
+        if type(item).__name__ == "SchemathesisFunction" and item.parent is not None:
+            label = getattr(item, "operation_label", None) or item.name
+            item._id = item.parent.id.child(item.originalname).with_params(label)  # type: ignore[attr-defined]
+
 @pytest.fixture
 def world(
     project, other_project, unit, owner, frontdesk, manager, outsider, settings, tmp_path
