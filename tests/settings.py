@@ -20,7 +20,7 @@ if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
     _index = (int(_url.path.strip("/") or 0) + int(_worker[2:])) % 16
     os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{_index}"))
 
-from servicedesk.settings import *  # noqa: F403
+from servicedesk.settings import *  # noqa: E402, F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True

@@ -466,7 +466,6 @@ def _contractor(username: str, name: str, licence: str) -> User:
     return user
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give each schemathesis operation its own node id.
 
@@ -480,6 +479,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if type(item).__name__ == "SchemathesisFunction" and item.parent is not None:
             label = getattr(item, "operation_label", None) or item.name
             item._id = item.parent.id.child(item.originalname).with_params(label)  # type: ignore[attr-defined]
+
 
 @pytest.fixture
 def world(
