@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 
 from servicedesk.core.models import Event, Resident, Role, Unit
@@ -101,7 +102,11 @@ def test_models_that_residents_never_see_have_no_unit_path(project, owner):
     """A Scope without ``unit`` hides the rows from residents entirely."""
     assert Scope(project="project").unit is None
     Event.objects.create(
-        content_type_id=1, object_id="1", project=project, action="internal", reason="staff only"
+        content_type=ContentType.objects.get_for_model(project),
+        object_id=str(project.pk),
+        project=project,
+        action="internal",
+        reason="staff only",
     )
     assert not scope_queryset(Event.objects.all(), owner).exists()
 
