@@ -33,6 +33,9 @@ def _require_staff(request: HttpRequest) -> None:
         raise PermissionDenied(_("仅限员工操作。"))
 
 
+_SEARCH_MAX_RESIDENTS = 500
+
+
 def unit_search(queryset: QuerySet[Unit], query: str) -> QuerySet[Unit]:
     """Return units matching a room number, a phone number or a resident's name.
 
@@ -43,15 +46,24 @@ def unit_search(queryset: QuerySet[Unit], query: str) -> QuerySet[Unit]:
     query = query.strip()
     if not query:
         return queryset
-    condition = Q(number__iexact=query) | Q(number__istartswith=query)
     digits = re.sub(r"\D", "", query)
     if len(digits) >= 4 and digits == query.replace(" ", "").replace("+", ""):
-        condition |= Q(
-            pk__in=Resident.objects.filter(phone__endswith=digits[-11:]).values("unit_id")
-        )
+        residents = Resident.objects.filter(phone__endswith=digits[-11:])
     else:
-        condition |= Q(pk__in=Resident.objects.filter(name__contains=query).values("unit_id"))
-    return queryset.filter(condition)
+        residents = Resident.objects.filter(name__contains=query)
+    # The residents' units first, as a list: the condition then stays on the unit
+    # table, where PostgreSQL combines the room number's trigram index with the
+    # primary key, instead of checking a subquery against every unit (measured on
+    # 100 000 units: 53-88 ms before, bench/README.md). A common name matching more
+    # residents than this keeps the subquery.
+    unit_ids = list(residents.values_list("unit_id", flat=True)[: _SEARCH_MAX_RESIDENTS + 1])
+    by_resident = (
+        Q(pk__in=residents.values("unit_id"))
+        if len(unit_ids) > _SEARCH_MAX_RESIDENTS
+        else Q(pk__in=unit_ids)
+    )
+    # A prefix match includes the exact number (``1-10`` finds 1-10 and 1-101…).
+    return queryset.filter(Q(number__istartswith=query) | by_resident)
 
 
 @login_required

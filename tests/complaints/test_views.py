@@ -144,6 +144,24 @@ def test_lookup_finds_units_by_room_and_phone_within_scope(desk, unit, other_pro
     assert "外人" not in desk.get(reverse("complaints:lookup"), {"q": "2299"}).content.decode()
 
 
+@pytest.mark.parametrize("max_residents", [500, 0], ids=["resident-list", "subquery"])
+def test_lookup_finds_a_unit_by_a_residents_name_either_way(
+    desk, unit, other_project, monkeypatch, max_residents
+):
+    """The residents' units are taken as a list, or by a subquery when a common name
+    matches too many residents: the same units either way, still within scope."""
+    monkeypatch.setattr("servicedesk.core.views._SEARCH_MAX_RESIDENTS", max_residents)
+    ResidentFactory(unit=unit, name="陈静", phone="+8613811112222")
+    elsewhere = UnitFactory(building__project=other_project, number="9-901")
+    ResidentFactory(unit=elsewhere, name="陈静", phone="+8613811119999")
+
+    by_name = desk.get(reverse("complaints:lookup"), {"q": "陈静"}).content.decode()
+    by_phone = desk.get(reverse("complaints:lookup"), {"q": "2222"}).content.decode()
+
+    assert "1-101" in by_name and "9-901" not in by_name
+    assert "1-101" in by_phone
+
+
 def test_history_flags_a_repeat_complaint_of_the_same_category(desk, unit, file_complaint):
     old = file_complaint()
     facilities = Category.objects.get(code="facilities")
