@@ -46,7 +46,7 @@ from appraisal.models import (
     Suggestion,
     TrainingResult,
 )
-from servicedesk.core.admin import SingletonAdmin
+from servicedesk.core.admin import ReadOnlyAdminMixin, SingletonAdmin
 from servicedesk.core.scoping import viewer_for
 
 
@@ -58,19 +58,6 @@ def owns_criteria(request: HttpRequest) -> bool:
 
 def _draft(criteria_set: CriteriaSet | None) -> bool:
     return criteria_set is None or criteria_set.status == CriteriaSet.Status.DRAFT
-
-
-class ReadOnlyAdminMixin:
-    """View permission only: no add, change or delete."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- Settings (APR-04, APR-05, APR-08, CMP-22) ----------------------------------------

@@ -34,7 +34,7 @@ from complaints.models import (
     StandardAnswer,
     UrgencyLevel,
 )
-from servicedesk.core.admin import ScopedAdminMixin
+from servicedesk.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin
 from servicedesk.core.models import Role
 
 
@@ -161,21 +161,6 @@ class PolicyAdmin(admin.ModelAdmin):
         obj.save()
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class ClockInline(ReadOnlyInline):
     model = Clock
     fields = ["kind", "started_at", "due_at", "provisional", "done_at", "warned_at"]
@@ -198,7 +183,7 @@ class CallbackInline(ReadOnlyInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Read-only: complaints are filed and changed on the desk pages, through services."""
 
     list_display = [
@@ -228,12 +213,3 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) of the whole table on each page
     inlines = [ClockInline, ReporterInline, ExtensionInline, CallbackInline]
     raw_id_fields = ["unit", "merged_into", "received_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

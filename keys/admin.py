@@ -42,33 +42,13 @@ from keys.models import (
     LockChange,
     MonthlyReport,
 )
-from servicedesk.core.admin import ScopedAdminMixin, SingletonAdmin
+from servicedesk.core.admin import (
+    ReadOnlyInline,
+    RecordAdmin,
+    ScopedAdminMixin,
+    SingletonAdmin,
+)
 from servicedesk.core.events import record_event
-
-
-class ReadOnlyAdminMixin:
-    """View permission only: no add, change or delete."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-
-class RecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    """A record of what happened: shown, never edited or deleted here."""
-
-    show_full_result_count = False  # no COUNT(*) of a table that only grows
 
 
 @admin.register(KeySettings)

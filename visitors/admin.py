@@ -23,7 +23,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.core.admin import ScopedAdminMixin, SingletonAdmin
+from servicedesk.core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, SingletonAdmin
 from servicedesk.core.models import Project
 from servicedesk.core.scoping import scope_queryset
 from visitors import identity, services
@@ -36,19 +36,6 @@ from visitors.models import (
     VisitorSettings,
 )
 from visitors.selectors import SECRET_COLUMNS
-
-
-class ReadOnlyAdminMixin:
-    """View permission only: no add, change or delete."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AmendmentInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -41,6 +41,31 @@ class ScopedAdminMixin:
         return scope_queryset(queryset, request.user)
 
 
+class ReadOnlyAdminMixin:
+    """View permission only: no add, change or delete (records amended by appending)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+class RecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """A record of what happened: shown, never edited or deleted here."""
+
+    show_full_result_count = False  # no COUNT(*) of a table that only grows
+
+
 class SingletonAdmin(admin.ModelAdmin):
     """The admin of a one-row settings model (``Model.current()`` creates it).
 
@@ -133,7 +158,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The event log is append-only (ORG-05): read only, here as everywhere."""
 
     list_display = ["at", "action", "content_type", "object_id", "project", "actor"]
@@ -141,12 +166,3 @@ class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["content_type", "project", "actor"]
     search_fields = ["object_id"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
