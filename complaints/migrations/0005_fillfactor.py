@@ -13,21 +13,16 @@ layout until rewritten: run ``VACUUM FULL complaints_complaint`` and
 
 from django.db import migrations
 
+from servicedesk.core.migration_ops import RunSQLOnPostgreSQL
+
 TABLES = ("complaints_complaint", "complaints_clock")
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table in TABLES:
-            schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = 85)")
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for table in TABLES:
-            schema_editor.execute(f"ALTER TABLE {table} RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
     dependencies = [("complaints", "0004_photos")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        RunSQLOnPostgreSQL(
+            sql=[f"ALTER TABLE {table} SET (fillfactor = 85)" for table in TABLES],
+            reverse_sql=[f"ALTER TABLE {table} RESET (fillfactor)" for table in TABLES],
+        )
+    ]

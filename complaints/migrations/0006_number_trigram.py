@@ -9,20 +9,17 @@ the page); with this trigram index PostgreSQL reads only the matching rows
 
 from django.db import migrations
 
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS complaint_number_trgm "
-            "ON complaints_complaint USING gin (UPPER(number::text) gin_trgm_ops)"
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS complaint_number_trgm")
+from servicedesk.core.migration_ops import RunSQLOnPostgreSQL
 
 
 class Migration(migrations.Migration):
     dependencies = [("complaints", "0005_fillfactor"), ("core", "0006_unit_number_trigram")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        RunSQLOnPostgreSQL(
+            sql=[
+                "CREATE INDEX IF NOT EXISTS complaint_number_trgm "
+                "ON complaints_complaint USING gin (UPPER(number::text) gin_trgm_ops)"
+            ],
+            reverse_sql=["DROP INDEX IF EXISTS complaint_number_trgm"],
+        )
+    ]

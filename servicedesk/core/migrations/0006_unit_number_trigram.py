@@ -9,21 +9,18 @@ SQLite has no such index and needs none at the embedded default's size.
 
 from django.db import migrations
 
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS unit_number_trgm "
-            "ON core_unit USING gin (UPPER(number::text) gin_trgm_ops)"
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS unit_number_trgm")
+from servicedesk.core.migration_ops import RunSQLOnPostgreSQL
 
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0005_rate_counter")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        RunSQLOnPostgreSQL(
+            sql=[
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                "CREATE INDEX IF NOT EXISTS unit_number_trgm "
+                "ON core_unit USING gin (UPPER(number::text) gin_trgm_ops)",
+            ],
+            reverse_sql=["DROP INDEX IF EXISTS unit_number_trgm"],
+        )
+    ]
