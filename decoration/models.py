@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.models import AppendOnlyModel
 from servicedesk.core.scoping import Scope
 
 
@@ -486,7 +487,7 @@ class Fine(models.Model):
         return f"{self.number} ¥{self.amount}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One movement of money on a permit (DEC-04, DEC-06, DEC-10, DEC-11, DEC-12).
 
     Amounts are positive; the kind says which balance it moves. Rows are only

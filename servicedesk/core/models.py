@@ -268,7 +268,41 @@ class StaffRole(models.Model):
         return str(self.get_role_display())
 
 
-class Event(models.Model):
+class AppendOnlyError(PermissionError):
+    """An attempt to change or delete a row of an append-only table (ORG-05)."""
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model._meta.db_table} is append-only: never updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model._meta.db_table} is append-only: never deleted")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are only ever added; a mistake is corrected by a further row (ORG-05).
+
+    Saving an existing row, deleting one and a queryset's ``update``/``delete`` raise
+    ``AppendOnlyError``; on PostgreSQL a trigger refuses raw UPDATE and DELETE too
+    (``servicedesk.core.migration_ops.append_only``).
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.db_table} is append-only: never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self._meta.db_table} is append-only: never deleted")
+
+
+class Event(AppendOnlyModel):
     """The append-only event log (ORG-05): who, when, from what, to what, why.
 
     Every module records its state changes and amendments here through
@@ -321,14 +355,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise PermissionError("The event log is append-only (ORG-05).")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("The event log is append-only (ORG-05).")
 
 
 class Sequence(models.Model):

@@ -5,27 +5,17 @@ the queryset's ``update``/``delete`` all raise)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.models import AppendOnlyError, AppendOnlyModel
 
-class AppendOnlyError(Exception):
-    """An attempt to change or delete an audit row."""
-
-
-class AuditQuerySet(models.QuerySet["AuditEntry"]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("audit entries are never updated")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("audit entries are never deleted")
+__all__ = ["AppendOnlyError", "AuditEntry"]
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     class Kind(models.TextChoices):
         DENIED = "denied", _("拒绝访问")
         EXPORT = "export", _("导出数据")
@@ -49,8 +39,6 @@ class AuditEntry(models.Model):
     what = models.CharField(_("对象"), max_length=300, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
 
-    objects = AuditQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
@@ -59,11 +47,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.path or self.what}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError("audit entries are never updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("audit entries are never deleted")

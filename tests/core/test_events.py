@@ -33,6 +33,26 @@ def test_a_state_change_records_who_when_from_to_and_why__ORG_05(unit, frontdesk
     assert (stored.project_id, stored.unit_id) == (unit.project_id, unit.pk)
 
 
+@pytest.mark.django_db
+def test_every_append_only_table_refuses_bulk_updates_and_deletes__ORG_05_DEC_12():
+    """The event log, the decoration money ledger and the audit trail share one
+    append-only base: a queryset's update and delete raise before reaching the table."""
+    from django.apps import apps
+
+    from decoration.models import LedgerEntry
+    from servicedesk.core.models import AppendOnlyError, AppendOnlyModel
+    from servicedesk.security.models import AuditEntry
+
+    models = {m for m in apps.get_models() if issubclass(m, AppendOnlyModel)}
+
+    assert models == {Event, LedgerEntry, AuditEntry}
+    for model in models:
+        with pytest.raises(AppendOnlyError):
+            model.objects.all().update(pk=0)
+        with pytest.raises(AppendOnlyError):
+            model.objects.all().delete()
+
+
 def test_events_cannot_be_changed_or_deleted_through_the_orm__ORG_05(unit, frontdesk):
     event = record_event(unit, action="note", actor=frontdesk, reason="first")
 
